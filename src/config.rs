@@ -1,0 +1,158 @@
+//! `site.toml`: the site's title, address, language, products and options.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::Diagnostic;
+use crate::record::toml_error;
+
+pub const SITE_FILE: &str = "site.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub title: String,
+    /// Absolute, used for canonical URLs, the sitemap and the feed.
+    pub base_url: Spanned<String>,
+    /// BCP 47 language tag.
+    pub language: String,
+    /// Shown on the home page and used as the site's meta description.
+    #[serde(default)]
+    pub description: Option<String>,
+    pub products: BTreeMap<Spanned<String>, Product>,
+    #[serde(default)]
+    pub markdown: MarkdownOptions,
+    /// How many records the home page and the Atom feed list as recently updated.
+    #[serde(default = "default_recent")]
+    pub recent: usize,
+}
+
+fn default_recent() -> usize {
+    20
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownOptions {
+    /// Pass raw HTML in Markdown through as it is. Off: it is shown as text.
+    #[serde(default)]
+    pub raw_html: bool,
+}
+
+impl SiteConfig {
+    pub fn from_file(path: &Path, shown_as: &Path) -> Result<SiteConfig, Vec<Diagnostic>> {
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            vec![Diagnostic::whole_file(shown_as, format!("cannot read the site file: {e}"))
+                .with_hint("every knowledge base has a site.toml at its root; see docs/record-format.md")]
+        })?;
+        SiteConfig::parse(shown_as, &source)
+    }
+
+    /// Parses and checks `site.toml`; `file` is only used to name it in errors.
+    pub fn parse(file: &Path, source: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
+        let config: SiteConfig = toml::from_str(source).map_err(|e| vec![toml_error(file, source, &e)])?;
+        let mut errors = Vec::new();
+        let url = config.base_url.get_ref();
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() <= "https://".len() {
+            errors.push(
+                Diagnostic::at(file, source, config.base_url.span(), "`base_url` must be an absolute http(s) URL")
+                    .with_hint("for example base_url = \"https://help.example.com/\""),
+            );
+        }
+        for key in config.products.keys() {
+            if !is_url_segment(key.get_ref()) {
+                errors.push(
+                    Diagnostic::at(file, source, key.span(), format!("product key `{}` cannot be used in a URL", key.get_ref()))
+                        .with_hint("use lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
+                );
+            }
+        }
+        if config.products.is_empty() {
+            errors.push(Diagnostic::whole_file(file, "site.toml declares no products").with_hint(
+                "add at least one table such as [products.remote-desktop] with name = \"Remote Desktop\"",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn product(&self, key: &str) -> Option<&Product> {
+        self.products.iter().find(|(k, _)| k.get_ref() == key).map(|(_, p)| p)
+    }
+
+    pub fn product_keys(&self) -> impl Iterator<Item = &str> {
+        self.products.keys().map(|k| k.get_ref().as_str())
+    }
+
+    /// `base_url` with exactly one trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}/", self.base_url.get_ref().trim_end_matches('/'))
+    }
+
+    /// The path part of `base_url` ("/" or "/help/"): what site-absolute links start with.
+    pub fn base_path(&self) -> String {
+        let url = self.base_url();
+        let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        match after_scheme.find('/') {
+            Some(i) => after_scheme[i..].to_string(),
+            None => "/".to_string(),
+        }
+    }
+}
+
+/// Lowercase ASCII letters, digits, `-` and `_`, not starting with a separator.
+pub fn is_url_segment(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SITE: &str = r#"
+title = "Help"
+base_url = "https://help.example.com/kb"
+language = "en"
+[products.remote-desktop]
+name = "Remote Desktop"
+"#;
+
+    #[test]
+    fn base_path_comes_from_base_url() {
+        let c = SiteConfig::parse(Path::new("site.toml"), SITE).unwrap();
+        assert_eq!(c.base_url(), "https://help.example.com/kb/");
+        assert_eq!(c.base_path(), "/kb/");
+        assert_eq!(c.product("remote-desktop").unwrap().name, "Remote Desktop");
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let src = SITE.replace("language", "langauge");
+        let errs = SiteConfig::parse(Path::new("site.toml"), &src).unwrap_err();
+        assert_eq!(errs[0].line, 4);
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `language`?"));
+    }
+
+    #[test]
+    fn product_keys_must_be_url_safe() {
+        let src = SITE.replace("remote-desktop", "\"Remote Desktop\"");
+        let errs = SiteConfig::parse(Path::new("site.toml"), &src).unwrap_err();
+        assert!(errs[0].message.contains("cannot be used in a URL"), "{errs:?}");
+    }
+}

@@ -1,0 +1,148 @@
+//! Stage 1: find `site.toml` and every record under `content/`, and parse them all
+//! (in parallel), keeping every error rather than stopping at the first.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::config::{SiteConfig, SITE_FILE};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::record::{Record, RecordId};
+
+pub const CONTENT_DIR: &str = "content";
+
+/// What was read: the site file and the records that parsed.
+#[derive(Debug)]
+pub struct Loaded {
+    pub root: PathBuf,
+    pub config: SiteConfig,
+    pub records: Vec<Record>,
+    pub sources: Sources,
+}
+
+/// Where record text can be read again to quote it in an error found after parsing.
+#[derive(Debug)]
+pub enum Sources {
+    /// Files under this knowledge-base root.
+    Disk(PathBuf),
+    /// Texts by the path they are shown as (tests, previews).
+    Memory(HashMap<PathBuf, String>),
+}
+
+impl Sources {
+    pub fn read(&self, shown_as: &Path) -> String {
+        match self {
+            Sources::Disk(root) => std::fs::read_to_string(root.join(shown_as)).unwrap_or_default(),
+            Sources::Memory(map) => map.get(shown_as).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+/// Parses a knowledge base held in memory: `site.toml` text and `(id, text)` records.
+pub fn load_from_memory(site_toml: &str, records: &[(&str, &str)]) -> Result<Loaded, Diagnostics> {
+    let mut errors = Vec::new();
+    let config = SiteConfig::parse(Path::new(SITE_FILE), site_toml).map_err(|e| errors.extend(e)).ok();
+    let mut parsed = Vec::new();
+    let mut texts = HashMap::new();
+    for (id, text) in records {
+        let shown_as = Path::new(CONTENT_DIR).join(format!("{id}.toml"));
+        match Record::parse(&shown_as, RecordId(id.to_string()), text) {
+            Ok(r) => parsed.push(r),
+            Err(e) => errors.extend(e),
+        }
+        texts.insert(shown_as, text.to_string());
+    }
+    match config {
+        Some(config) if errors.is_empty() => {
+            Ok(Loaded { root: PathBuf::new(), config, records: parsed, sources: Sources::Memory(texts) })
+        }
+        _ => Err(Diagnostics::sorted(errors)),
+    }
+}
+
+/// A record file found by the walk, before it is read.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub path: PathBuf,
+    /// Relative to the knowledge-base root, as shown in messages.
+    pub shown_as: PathBuf,
+    pub id: RecordId,
+}
+
+pub fn load(root: &Path) -> Result<Loaded, Diagnostics> {
+    let mut errors = Vec::new();
+    let config = match SiteConfig::from_file(&root.join(SITE_FILE), Path::new(SITE_FILE)) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
+    let (found, walk_errors) = walk(root);
+    errors.extend(walk_errors);
+    let parsed: Vec<Result<Record, Vec<Diagnostic>>> =
+        found.par_iter().map(|f| Record::from_file(&f.path, &f.shown_as, f.id.clone())).collect();
+    let mut records = Vec::with_capacity(parsed.len());
+    for result in parsed {
+        match result {
+            Ok(r) => records.push(r),
+            Err(e) => errors.extend(e),
+        }
+    }
+    match config {
+        Some(config) if errors.is_empty() => {
+            Ok(Loaded { root: root.to_path_buf(), config, records, sources: Sources::Disk(root.to_path_buf()) })
+        }
+        _ => Err(Diagnostics::sorted(errors)),
+    }
+}
+
+/// Every `*.toml` under `content/`, sorted by id. Hidden files and folders are skipped;
+/// symbolic links are followed only while they stay inside the knowledge base.
+pub fn walk(root: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
+    let content = root.join(CONTENT_DIR);
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    if !content.is_dir() {
+        errors.push(
+            Diagnostic::whole_file(Path::new(CONTENT_DIR), "there is no content/ folder")
+                .with_hint(format!("put one .toml file per error code under {}", content.display())),
+        );
+        return (found, errors);
+    }
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let inside = |p: &Path| p.canonicalize().map(|c| c.starts_with(&real_root)).unwrap_or(false);
+    let walker = WalkDir::new(&content)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !is_hidden(e.file_name()) && (!e.path_is_symlink() || inside(e.path())));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let at = e.path().unwrap_or(&content);
+                let shown = at.strip_prefix(root).unwrap_or(at);
+                errors.push(Diagnostic::whole_file(shown, format!("cannot read this folder entry: {e}")));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let rel = path.strip_prefix(&content).unwrap_or(path);
+        found.push(Found {
+            path: path.to_path_buf(),
+            shown_as: path.strip_prefix(root).unwrap_or(path).to_path_buf(),
+            id: RecordId::from_relative_path(rel),
+        });
+    }
+    (found, errors)
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}

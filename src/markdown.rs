@@ -1,0 +1,244 @@
+//! Markdown to HTML. This module alone decides which CommonMark extensions are on, how raw
+//! HTML is treated and how `@/id` links to other records become URLs.
+
+use std::collections::HashMap;
+
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use crate::record::RecordId;
+
+/// Tables, strikethrough, task lists, `{#id}` heading attributes and footnotes.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_FOOTNOTES
+}
+
+/// How a Markdown field becomes HTML on one page.
+pub struct Renderer<'a> {
+    /// Pass raw HTML through (site.toml `[markdown] raw_html = true`); otherwise show it as text.
+    pub raw_html: bool,
+    /// Record id -> URL as written on this page. Validation guarantees every link is here.
+    pub resolve: &'a dyn Fn(&RecordId) -> Option<String>,
+}
+
+const RECORD_LINK_PREFIX: &str = "@/";
+
+impl Renderer<'_> {
+    /// Block HTML (paragraphs, lists, tables...). Headings are demoted by two levels so
+    /// that a `#` in a field sits below the page's own `h1` and section `h2`s.
+    pub fn block(&self, text: &str) -> String {
+        let mut heading_ids: HashMap<String, usize> = HashMap::new();
+        let mut events: Vec<Event> = Vec::new();
+        let mut in_heading: Option<usize> = None;
+        for event in Parser::new_ext(text, options()) {
+            match event {
+                Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                    in_heading = Some(events.len());
+                    events.push(Event::Start(Tag::Heading { level: demote(level), id, classes, attrs }));
+                }
+                Event::End(TagEnd::Heading(level)) => {
+                    if let Some(start) = in_heading.take() {
+                        self.give_heading_an_id(&mut events, start, &mut heading_ids);
+                    }
+                    events.push(Event::End(TagEnd::Heading(demote(level))));
+                }
+                other => events.push(self.filter(other)),
+            }
+        }
+        let mut out = String::with_capacity(text.len() * 3 / 2);
+        html::push_html(&mut out, events.into_iter());
+        out
+    }
+
+    /// Inline HTML for one-line items (symptoms, quick fixes): a lone paragraph is unwrapped.
+    pub fn inline(&self, text: &str) -> String {
+        let html = self.block(text);
+        let trimmed = html.trim_end();
+        match trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
+            Some(inner) if !inner.contains("<p>") => inner.to_string(),
+            _ => html,
+        }
+    }
+
+    fn filter<'e>(&self, event: Event<'e>) -> Event<'e> {
+        match event {
+            Event::Html(raw) | Event::InlineHtml(raw) if !self.raw_html => Event::Text(raw),
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Link { link_type, dest_url: self.url(dest_url), title, id })
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Image { link_type, dest_url: self.url(dest_url), title, id })
+            }
+            other => other,
+        }
+    }
+
+    fn url<'e>(&self, dest: CowStr<'e>) -> CowStr<'e> {
+        if let Some((target, fragment)) = parse_record_link(&dest) {
+            let mut url = (self.resolve)(&target).unwrap_or_default();
+            if let Some(f) = fragment {
+                url.push('#');
+                url.push_str(&f);
+            }
+            return url.into();
+        }
+        if !self.raw_html && is_script_url(&dest) {
+            return CowStr::Borrowed("#");
+        }
+        dest
+    }
+
+    fn give_heading_an_id<'e>(&self, events: &mut [Event<'e>], start: usize, seen: &mut HashMap<String, usize>) {
+        let text: String = events[start + 1..]
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
+            if id.is_none() {
+                let base = slugify(&text);
+                let n = seen.entry(base.clone()).or_insert(0);
+                *n += 1;
+                let unique = if *n == 1 { base } else { format!("{base}-{n}") };
+                *id = Some(unique.into());
+            }
+        }
+    }
+}
+
+fn demote(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H3,
+        HeadingLevel::H2 => HeadingLevel::H4,
+        HeadingLevel::H3 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+/// `javascript:`, `vbscript:` and `data:` URLs run code when clicked.
+fn is_script_url(dest: &str) -> bool {
+    let scheme: String = dest
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .take_while(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    dest.contains(':') && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
+}
+
+/// Every `@/...` link or image destination in a Markdown text, in order.
+pub fn record_link_targets(text: &str) -> Vec<String> {
+    if !text.contains(RECORD_LINK_PREFIX) {
+        return Vec::new();
+    }
+    Parser::new_ext(text, options())
+        .filter_map(|e| match e {
+            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. })
+                if dest_url.starts_with(RECORD_LINK_PREFIX) =>
+            {
+                Some(dest_url.into_string())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `@/remote-desktop/0x204#causes` -> (`remote-desktop/0x204`, `causes`). A trailing
+/// `.toml` is allowed, so the link can be the file's path.
+pub fn parse_record_link(dest: &str) -> Option<(RecordId, Option<String>)> {
+    let rest = dest.strip_prefix(RECORD_LINK_PREFIX)?;
+    let (path, fragment) = match rest.split_once('#') {
+        Some((p, f)) => (p, Some(f.to_string())),
+        None => (rest, None),
+    };
+    let path = path.strip_suffix(".toml").unwrap_or(path).trim_end_matches('/');
+    let valid = !path.is_empty() && path.split('/').all(|part| !part.is_empty() && part != "." && part != "..");
+    valid.then(|| (RecordId(path.to_string()), fragment))
+}
+
+/// Lowercase words joined by `-`, for heading anchors.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_end_matches('-');
+    if trimmed.is_empty() {
+        "section".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(text: &str, raw_html: bool) -> String {
+        let resolve = |id: &RecordId| Some(format!("/{}/", id.as_str()));
+        Renderer { raw_html, resolve: &resolve }.block(text)
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let html = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n", false);
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains("<del>old</del>"), "{html}");
+        assert!(html.contains("type=\"checkbox\""), "{html}");
+    }
+
+    #[test]
+    fn raw_html_is_escaped_unless_allowed() {
+        let text = "Hello <script>alert(1)</script>\n\n<div class=\"x\">block</div>\n";
+        let safe = render(text, false);
+        assert!(!safe.contains("<script>"), "{safe}");
+        assert!(safe.contains("&lt;script&gt;"), "{safe}");
+        assert!(safe.contains("&lt;div class=\"x\"&gt;"), "{safe}");
+        let raw = render(text, true);
+        assert!(raw.contains("<div class=\"x\">block</div>"), "{raw}");
+    }
+
+    #[test]
+    fn script_urls_are_neutralised() {
+        let html = render("[x](javascript:alert(1)) [y]( JavaScript:alert(1))", false);
+        assert!(!html.to_lowercase().contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn record_links_resolve_with_fragment() {
+        let html = render("[see](@/rd/0x204#causes)", false);
+        assert!(html.contains("href=\"/rd/0x204/#causes\""), "{html}");
+    }
+
+    #[test]
+    fn headings_are_demoted_and_get_unique_ids() {
+        let html = render("# Check it\n\n## Check it\n\n### Own {#mine}\n", false);
+        assert!(html.contains("<h3 id=\"check-it\">Check it</h3>"), "{html}");
+        assert!(html.contains("<h4 id=\"check-it-2\">Check it</h4>"), "{html}");
+        assert!(html.contains("<h5 id=\"mine\">Own</h5>"), "{html}");
+    }
+
+    #[test]
+    fn inline_unwraps_a_single_paragraph() {
+        let resolve = |_: &RecordId| None;
+        let r = Renderer { raw_html: false, resolve: &resolve };
+        assert_eq!(r.inline("Run `sfc /scannow`"), "Run <code>sfc /scannow</code>");
+    }
+
+    #[test]
+    fn record_link_syntax() {
+        assert_eq!(parse_record_link("@/a/b.toml").unwrap().0.as_str(), "a/b");
+        assert!(parse_record_link("@/../etc/passwd").is_none());
+        assert!(parse_record_link("@/").is_none());
+        assert_eq!(record_link_targets("[a](@/x/y) [b](https://e.com) ![c](@/p/q)"), vec!["@/x/y", "@/p/q"]);
+    }
+}

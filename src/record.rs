@@ -1,0 +1,495 @@
+//! One record = one error code = one page. `Record::parse` turns TOML text into the typed
+//! model and checks every rule that needs only the record itself; rules that need other
+//! records or `site.toml` live in `validate`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Deserializer, Serialize};
+use toml::Spanned;
+
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::markdown;
+
+/// A record's id: its path under `content/` without `.toml`, `/`-separated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct RecordId(pub String);
+
+impl RecordId {
+    /// The id of the record stored at `rel` (a path relative to `content/`).
+    pub fn from_relative_path(rel: &Path) -> RecordId {
+        let without_ext = rel.with_extension("");
+        let parts: Vec<String> =
+            without_ext.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        RecordId(parts.join("/"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Likelihood {
+    High,
+    Medium,
+    Low,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Difficulty {
+    Easy,
+    Medium,
+    Hard,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CalloutKind {
+    Tip,
+    Warning,
+    Note,
+}
+
+macro_rules! enum_names {
+    ($t:ty { $($v:ident => $s:literal),* }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),* }
+            }
+        }
+    };
+}
+enum_names!(Severity { Low => "low", Medium => "medium", High => "high", Critical => "critical" });
+enum_names!(Likelihood { High => "high", Medium => "medium", Low => "low" });
+enum_names!(Difficulty { Easy => "easy", Medium => "medium", Hard => "hard" });
+enum_names!(CalloutKind { Tip => "tip", Warning => "warning", Note => "note" });
+
+/// A calendar date (TOML local date, no time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Date {
+    const MONTHS: [&'static str; 12] = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October", "November", "December",
+    ];
+
+    /// "20 November 2026"
+    pub fn long(&self) -> String {
+        format!("{} {} {}", self.day, Self::MONTHS[usize::from(self.month - 1)], self.year)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let dt = toml::value::Datetime::deserialize(d)?;
+        match (dt.date, dt.time) {
+            (Some(date), None) => Ok(Date { year: date.year, month: date.month, day: date.day }),
+            _ => Err(serde::de::Error::custom(format!(
+                "expected a date such as 2026-11-20, found `{dt}` (a time or offset is not allowed)"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub heading: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cause {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub likelihood: Likelihood,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fix {
+    pub title: String,
+    pub difficulty: Difficulty,
+    #[serde(default)]
+    pub causes: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub title: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub tip: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Callout {
+    pub kind: CalloutKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faq {
+    pub question: String,
+    pub answer: String,
+    #[serde(default)]
+    pub short: Option<String>,
+}
+
+/// A link to another record written in Markdown as `@/product/code`, found at parse time so
+/// that an unknown id can be reported with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordLink {
+    pub target: RecordId,
+    /// The error to report if `target` does not exist.
+    pub unresolved: Diagnostic,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    #[serde(skip)]
+    pub id: RecordId,
+    /// The file as shown in messages (relative to the knowledge-base root).
+    #[serde(skip)]
+    pub file: PathBuf,
+    #[serde(skip)]
+    pub links: Vec<RecordLink>,
+
+    pub code: Spanned<String>,
+    pub product: Spanned<String>,
+    pub title: String,
+    pub summary: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    #[serde(default)]
+    pub updated: Option<Date>,
+    #[serde(default)]
+    pub reviewed: Option<Date>,
+    #[serde(default)]
+    pub estimated_time: Option<String>,
+    #[serde(default)]
+    pub quick_answer: Option<String>,
+    #[serde(default)]
+    pub symptoms: Vec<String>,
+    #[serde(default)]
+    pub quick_fixes: Vec<String>,
+    #[serde(default)]
+    pub sections: Vec<Section>,
+    #[serde(default)]
+    pub causes: Vec<Cause>,
+    #[serde(default)]
+    pub fixes: Vec<Fix>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub callouts: Vec<Callout>,
+    #[serde(default)]
+    pub faq: Vec<Faq>,
+    #[serde(default)]
+    pub takeaways: Vec<String>,
+    #[serde(default)]
+    pub related: Vec<Spanned<String>>,
+}
+
+impl Record {
+    /// Reads and parses the record at `path`; `id` and `shown_as` come from the walk.
+    pub fn from_file(path: &Path, shown_as: &Path, id: RecordId) -> Result<Record, Vec<Diagnostic>> {
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            let hint = (e.kind() == std::io::ErrorKind::InvalidData)
+                .then(|| "save the file as UTF-8".to_string());
+            vec![Diagnostic::whole_file(shown_as, format!("cannot read the record: {e}")).with_hint_opt(hint)]
+        })?;
+        Record::parse(shown_as, id, &source)
+    }
+
+    /// Parses one record and checks the rules that need only this record.
+    pub fn parse(file: &Path, id: RecordId, source: &str) -> Result<Record, Vec<Diagnostic>> {
+        let mut record: Record = toml::from_str(source).map_err(|e| vec![toml_error(file, source, &e)])?;
+        record.id = id;
+        record.file = file.to_path_buf();
+        let mut errors = Vec::new();
+        record.check_required_text(file, source, &mut errors);
+        record.check_causes(file, source, &mut errors);
+        record.links = record.collect_links(file, source, &mut errors);
+        if errors.is_empty() {
+            Ok(record)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check_required_text(&self, file: &Path, source: &str, errors: &mut Vec<Diagnostic>) {
+        for (name, value) in [("code", &self.code), ("product", &self.product)] {
+            if value.get_ref().trim().is_empty() {
+                errors.push(Diagnostic::at(file, source, value.span(), format!("`{name}` must not be empty")));
+            }
+        }
+        for (name, value) in [("title", &self.title), ("summary", &self.summary)] {
+            if value.trim().is_empty() {
+                let span = key_span(source, name);
+                errors.push(Diagnostic::at(file, source, span, format!("`{name}` must not be empty")));
+            }
+        }
+    }
+
+    /// Cause ids are unique in the record, and every fix names causes that exist.
+    fn check_causes(&self, file: &Path, source: &str, errors: &mut Vec<Diagnostic>) {
+        let mut seen: Vec<&str> = Vec::new();
+        for cause in &self.causes {
+            let id = cause.id.get_ref().as_str();
+            if seen.contains(&id) {
+                errors.push(
+                    Diagnostic::at(file, source, cause.id.span(), format!("cause id `{id}` is used twice in this record"))
+                        .with_hint("give each [[causes]] entry its own id"),
+                );
+            }
+            seen.push(id);
+        }
+        for fix in &self.fixes {
+            for cause in &fix.causes {
+                let name = cause.get_ref().as_str();
+                if !seen.contains(&name) {
+                    let hint = did_you_mean(name, seen.iter().copied()).unwrap_or_else(|| {
+                        if seen.is_empty() {
+                            "this record has no [[causes]]; add one with this id or remove it from the fix".into()
+                        } else {
+                            format!("causes in this record: {}", seen.join(", "))
+                        }
+                    });
+                    errors.push(
+                        Diagnostic::at(
+                            file,
+                            source,
+                            cause.span(),
+                            format!("fix \"{}\" names cause `{name}`, which this record does not have", fix.title),
+                        )
+                        .with_hint(hint),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Finds `@/id` links in every Markdown field.
+    fn collect_links(&self, file: &Path, source: &str, errors: &mut Vec<Diagnostic>) -> Vec<RecordLink> {
+        let mut links = Vec::new();
+        let mut searched_from = 0;
+        for text in self.markdown_fields() {
+            for dest in markdown::record_link_targets(text) {
+                // Point at the link in the file; repeats of one link point at the next occurrence.
+                let at = source[searched_from..]
+                    .find(&dest)
+                    .map(|i| i + searched_from)
+                    .or_else(|| source.find(&dest))
+                    .unwrap_or(0);
+                searched_from = at + dest.len();
+                let span = at..at + dest.len();
+                match markdown::parse_record_link(&dest) {
+                    Some((target, _fragment)) => {
+                        let unresolved = Diagnostic::at(
+                            file,
+                            source,
+                            span,
+                            format!("link to `{dest}`: there is no record with id `{target}`"),
+                        );
+                        links.push(RecordLink { target, unresolved });
+                    }
+                    None => errors.push(
+                        Diagnostic::at(file, source, span, format!("`{dest}` is not a record link"))
+                            .with_hint("write links to records as @/<id>, for example [see 0x204](@/remote-desktop/0x204)"),
+                    ),
+                }
+            }
+        }
+        links
+    }
+
+    /// Every field that holds Markdown, in page order.
+    pub fn markdown_fields(&self) -> impl Iterator<Item = &str> {
+        fn one(o: &Option<String>) -> std::option::IntoIter<&str> {
+            o.as_deref().into_iter()
+        }
+        one(&self.quick_answer)
+            .chain(self.symptoms.iter().map(String::as_str))
+            .chain(self.quick_fixes.iter().map(String::as_str))
+            .chain(self.sections.iter().map(|s| s.body.as_str()))
+            .chain(self.causes.iter().flat_map(|c| one(&c.detail)))
+            .chain(self.fixes.iter().flat_map(|f| one(&f.detail)))
+            .chain(self.steps.iter().flat_map(|s| one(&s.body)))
+            .chain(self.callouts.iter().map(|c| c.text.as_str()))
+            .chain(self.faq.iter().map(|f| f.answer.as_str()))
+    }
+
+    pub fn code(&self) -> &str {
+        self.code.get_ref()
+    }
+
+    pub fn product(&self) -> &str {
+        self.product.get_ref()
+    }
+}
+
+/// Where `key = ` is written, for errors about a key's value when no span was kept.
+fn key_span(source: &str, key: &str) -> std::ops::Range<usize> {
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')) {
+            let start = offset + (line.len() - t.len());
+            return start..start + key.len();
+        }
+        offset += line.len();
+    }
+    0..0
+}
+
+/// A TOML or schema error as a diagnostic, with a hint for near-miss keys and values.
+pub fn toml_error(file: &Path, source: &str, e: &toml::de::Error) -> Diagnostic {
+    let message = e.message().trim().to_string();
+    let span = e.span().unwrap_or(0..0);
+    let hint = hint_for(&message);
+    let message = message.lines().next().unwrap_or_default().to_string();
+    Diagnostic::at(file, source, span, message).with_hint_opt(hint)
+}
+
+/// serde says "unknown field `x`, expected one of `a`, `b`": suggest the closest.
+fn hint_for(message: &str) -> Option<String> {
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    if message.starts_with("unknown field") || message.starts_with("unknown variant") {
+        let (word, expected) = quoted.split_first()?;
+        return did_you_mean(word, expected.iter().copied()).or_else(|| {
+            let what = if message.starts_with("unknown field") { "allowed keys" } else { "allowed values" };
+            Some(format!("{what}: {}", expected.join(", ")))
+        });
+    }
+    if message.starts_with("missing field") {
+        return quoted.first().map(|f| format!("add `{f} = ...`; see docs/record-format.md"));
+    }
+    if message.starts_with("invalid type") {
+        return Some("check the value's type against docs/record-format.md (text needs quotes, lists need [ ])".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"code = "0xc07"
+product = "remote-desktop"
+title = "Remote Desktop error 0xc07"
+summary = "TLS negotiation failed."
+"#;
+
+    fn parse(src: &str) -> Result<Record, Vec<Diagnostic>> {
+        Record::parse(Path::new("content/rd/0xc07.toml"), RecordId("rd/0xc07".into()), src)
+    }
+
+    #[test]
+    fn id_from_path_uses_slashes() {
+        let id = RecordId::from_relative_path(Path::new("remote-desktop/tls/0xc07.toml"));
+        assert_eq!(id.as_str(), "remote-desktop/tls/0xc07");
+    }
+
+    #[test]
+    fn minimal_record_parses() {
+        let r = parse(MINIMAL).unwrap();
+        assert_eq!(r.code(), "0xc07");
+        assert_eq!(r.product(), "remote-desktop");
+        assert!(r.causes.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_gets_a_suggestion() {
+        let src = format!("{MINIMAL}[[causes]]\nid = \"a\"\ntitle = \"t\"\nlikelyhood = \"high\"\n");
+        let errs = parse(&src).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!((errs[0].line, errs[0].column), (8, 1));
+        assert!(errs[0].message.starts_with("unknown field `likelyhood`"), "{}", errs[0].message);
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `likelihood`?"));
+    }
+
+    #[test]
+    fn bad_enum_value_is_located() {
+        let src = format!("{MINIMAL}severity = \"urgent\"\n");
+        let errs = parse(&src).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].column), (5, 12));
+        assert!(errs[0].message.contains("unknown variant `urgent`"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn fix_with_unknown_cause_names_the_known_ones() {
+        let src = format!(
+            "{MINIMAL}[[causes]]\nid = \"cert\"\ntitle = \"t\"\nlikelihood = \"high\"\n\n[[fixes]]\ntitle = \"Renew\"\ndifficulty = \"easy\"\ncauses = [\"cret\"]\n"
+        );
+        let errs = parse(&src).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].column), (13, 11));
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `cert`?"));
+    }
+
+    #[test]
+    fn date_with_time_is_rejected() {
+        let errs = parse(&format!("{MINIMAL}updated = 2026-11-20T10:00:00\n")).unwrap_err();
+        assert!(errs[0].message.contains("expected a date such as 2026-11-20"), "{errs:?}");
+    }
+
+    #[test]
+    fn record_links_are_collected_with_position() {
+        let src = format!("{MINIMAL}quick_answer = \"See [0x204](@/rd/0x204).\"\n");
+        let r = parse(&src).unwrap();
+        assert_eq!(r.links.len(), 1);
+        assert_eq!(r.links[0].target.as_str(), "rd/0x204");
+        assert_eq!((r.links[0].unresolved.line, r.links[0].unresolved.column), (5, 29));
+    }
+
+    #[test]
+    fn empty_title_is_an_error() {
+        let errs = parse(&MINIMAL.replace("Remote Desktop error 0xc07", " ")).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].column), (3, 1));
+    }
+}

@@ -1,0 +1,60 @@
+//! Where each page lives. Every path here is relative to the site root, uses `/`, and is
+//! built only from sanitised segments, so no record can write outside the output folder.
+
+/// The URL segment for a code: lowercase ASCII letters, digits and `_`, other runs become `-`.
+/// `NET::ERR_CERT_DATE_INVALID` -> `net-err_cert_date_invalid`, `HTTP 503` -> `http-503`.
+pub fn code_slug(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    for c in code.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let slug = out.trim_end_matches('-');
+    if slug.is_empty() {
+        "code".to_string()
+    } else {
+        slug.to_string()
+    }
+}
+
+/// Tags are free text; their pages use the same rules as codes.
+pub fn tag_slug(tag: &str) -> String {
+    code_slug(tag)
+}
+
+/// `remote-desktop/0xc07/`: the record page's folder (product keys are checked URL-safe).
+pub fn record_path(product: &str, code: &str) -> String {
+    format!("{product}/{}/", code_slug(code))
+}
+
+pub fn product_path(product: &str) -> String {
+    format!("{product}/")
+}
+
+pub fn tag_path(tag: &str) -> String {
+    format!("tags/{}/", tag_slug(tag))
+}
+
+pub const HOME: &str = "";
+pub const CODES: &str = "codes/";
+pub const TAGS: &str = "tags/";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_segments() {
+        assert_eq!(code_slug("0xC07"), "0xc07");
+        assert_eq!(code_slug("NET::ERR_CERT_DATE_INVALID"), "net-err_cert_date_invalid");
+        assert_eq!(code_slug("HTTP 503"), "http-503");
+        assert_eq!(code_slug("5.7.1"), "5-7-1");
+        assert_eq!(code_slug("../../etc/passwd"), "etc-passwd");
+        assert_eq!(code_slug("-2147024891"), "2147024891");
+        assert_eq!(code_slug("…"), "code");
+    }
+}
