@@ -1,15 +1,108 @@
 //! Fixbook turns a folder of TOML error-code records into a help-center site.
 //!
-//! The pipeline, one module per stage:
-//! `load` (walk + parse) -> `validate` (typed model, every error) -> `render` (Tera +
-//! Markdown) -> `output` (atomic write).
+//! The pipeline, one module per stage, each taking `&` inputs and returning new values:
+//! [`load`] (walk + parse) -> [`validate`] (typed model, every error) -> [`render`]
+//! (Tera + Markdown) -> [`output`] (atomic write).
 
 pub mod config;
 pub mod diagnostic;
 pub mod fs;
 pub mod load;
 pub mod markdown;
+pub mod output;
 pub mod record;
+pub mod render;
 pub mod site;
+pub mod theme;
 pub mod url;
 pub mod validate;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use diagnostic::Diagnostics;
+use output::{OutputError, Sink};
+use render::{RenderError, Rendered};
+use site::Site;
+use theme::{Theme, ThemeError};
+
+/// Builds with at least this many records show a progress bar (on a terminal).
+const PROGRESS_THRESHOLD: usize = 5_000;
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The knowledge-base folder (holds site.toml and content/).
+    pub root: PathBuf,
+    /// The output folder; replaced as a whole when the build succeeds.
+    pub out: PathBuf,
+    /// Allow a progress bar on stderr when it is a terminal.
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildSummary {
+    pub records: usize,
+    pub pages: usize,
+    pub files: usize,
+    pub seconds: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{0}")]
+    Invalid(Diagnostics),
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl BuildError {
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            BuildError::Output(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
+/// Loads and validates the knowledge base at `root`: every input error, or the site.
+pub fn load_site(root: &Path) -> Result<Site, BuildError> {
+    let loaded = load::load(root).map_err(BuildError::Invalid)?;
+    validate::validate(loaded).map_err(BuildError::Invalid)
+}
+
+/// `fixbook build`: load, validate, render into a staging folder, swap it in.
+pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
+    let started = Instant::now();
+    let site = load_site(&opts.root)?;
+    let theme = Theme::load(&site.root)?;
+    let bar = progress_bar(opts.progress, site.records.len());
+    let rendered = output::publish(&opts.out, |sink| render_site(&site, &theme, sink, &|| bar.inc(1)))?;
+    bar.finish_and_clear();
+    Ok(BuildSummary {
+        records: site.records.len(),
+        pages: rendered.pages,
+        files: rendered.files,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Renders a validated site into any sink (a folder, or memory for tests and previews).
+pub fn render_site(site: &Site, theme: &Theme, sink: &dyn Sink, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, BuildError> {
+    Ok(render::render(site, theme, sink, on_record)?)
+}
+
+fn progress_bar(wanted: bool, records: usize) -> indicatif::ProgressBar {
+    if !wanted || records < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(records as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} rendering {pos}/{len} records {wide_bar} {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}

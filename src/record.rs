@@ -108,6 +108,12 @@ impl Date {
     }
 }
 
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
         let dt = toml::value::Datetime::deserialize(d)?;
@@ -120,14 +126,14 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Section {
     pub heading: String,
     pub body: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cause {
     pub id: Spanned<String>,
@@ -137,7 +143,7 @@ pub struct Cause {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fix {
     pub title: String,
@@ -148,7 +154,7 @@ pub struct Fix {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub title: String,
@@ -158,14 +164,14 @@ pub struct Step {
     pub tip: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Callout {
     pub kind: CalloutKind,
     pub text: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Faq {
     pub question: String,
@@ -183,10 +189,10 @@ pub struct RecordLink {
     pub unresolved: Diagnostic,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
-    #[serde(skip)]
+    #[serde(skip_deserializing)]
     pub id: RecordId,
     /// The file as shown in messages (relative to the knowledge-base root).
     #[serde(skip)]

@@ -1,0 +1,208 @@
+//! The last stage: pages go into a staging folder beside the output, which replaces the
+//! output only when everything succeeded. Fixbook marks the folders it makes and never
+//! removes a folder without its mark.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::fs::{self, FsError};
+
+/// The file Fixbook leaves in every output folder it creates.
+pub const MARKER: &str = ".fixbook";
+const MARKER_TEXT: &str = "This folder is written by Fixbook and replaced as a whole on every build.\n\
+Do not keep your own files here: they would be removed by the next build.\n";
+
+/// Where rendered files go: a folder on disk, or memory (tests, previews).
+pub trait Sink: Sync {
+    /// `path` is site-relative with `/` separators, already sanitised.
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), FsError>;
+}
+
+pub struct DirSink {
+    pub dir: PathBuf,
+}
+
+impl Sink for DirSink {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), FsError> {
+        debug_assert!(!path.starts_with('/') && !path.split('/').any(|p| p == ".."), "{path}");
+        let full = self.dir.join(path);
+        if let Some(parent) = full.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(&full, bytes)
+    }
+}
+
+#[derive(Default)]
+pub struct MemorySink {
+    pub files: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl Sink for MemorySink {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), FsError> {
+        self.files.lock().expect("a writer panicked").insert(path.to_string(), bytes.to_vec());
+        Ok(())
+    }
+}
+
+impl MemorySink {
+    pub fn into_files(self) -> BTreeMap<String, Vec<u8>> {
+        self.files.into_inner().expect("a writer panicked")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error(
+        "{} already exists and was not created by Fixbook (it has no {MARKER} file), so it was left untouched",
+        .0.display()
+    )]
+    NotOurs(PathBuf),
+    #[error("{} exists and is not a folder", .0.display())]
+    NotAFolder(PathBuf),
+    #[error(transparent)]
+    Fs(#[from] FsError),
+}
+
+impl OutputError {
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            OutputError::NotOurs(_) => Some("choose another folder with --out, or move that folder's files away yourself"),
+            _ => None,
+        }
+    }
+}
+
+/// Renders into a fresh staging folder with `write`, then swaps it in at `out`.
+/// On any error the staging folder is removed and `out` is as it was.
+pub fn publish<T, E>(out: &Path, write: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<OutputError>,
+{
+    check_replaceable(out)?;
+    let staging = sibling(out, "staging");
+    remove_stale_siblings(out);
+    fs::create_dir_all(staging.parent().unwrap_or(Path::new("."))).map_err(OutputError::from)?;
+    fs::create_dir(&staging).map_err(OutputError::from)?;
+    let sink = DirSink { dir: staging.clone() };
+    let result = sink.put(MARKER, MARKER_TEXT.as_bytes()).map_err(OutputError::from).map_err(E::from).and_then(|()| write(&sink));
+    match result {
+        Ok(value) => {
+            swap_in(&staging, out).map_err(|e| {
+                let _ = std::fs::remove_dir_all(&staging);
+                E::from(e)
+            })?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Err(e)
+        }
+    }
+}
+
+/// `out` may be replaced if it does not exist, is empty, or carries our marker.
+pub fn check_replaceable(out: &Path) -> Result<(), OutputError> {
+    match std::fs::symlink_metadata(out) {
+        Err(_) => Ok(()),
+        Ok(m) if !m.is_dir() => Err(OutputError::NotAFolder(out.to_path_buf())),
+        Ok(_) => {
+            if out.join(MARKER).is_file() || fs::read_dir(out)?.next().is_none() {
+                Ok(())
+            } else {
+                Err(OutputError::NotOurs(out.to_path_buf()))
+            }
+        }
+    }
+}
+
+fn swap_in(staging: &Path, out: &Path) -> Result<(), OutputError> {
+    if std::fs::symlink_metadata(out).is_err() {
+        return Ok(fs::rename(staging, out)?);
+    }
+    let old = sibling(out, "old");
+    fs::rename(out, &old)?;
+    if let Err(e) = fs::rename(staging, out) {
+        // Put the previous site back before reporting.
+        let _ = std::fs::rename(&old, out);
+        return Err(e.into());
+    }
+    if old.join(MARKER).is_file() {
+        fs::remove_dir_all(&old)?;
+    } else {
+        // An empty folder the user made: remove only if it is still empty.
+        let _ = std::fs::remove_dir(&old);
+    }
+    Ok(())
+}
+
+/// `.public.fixbook-staging-1234` beside `public`.
+fn sibling(out: &Path, kind: &str) -> PathBuf {
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.fixbook-{kind}-{}", std::process::id()))
+}
+
+/// Staging or old folders left by a killed build (they carry our marker).
+fn remove_stale_siblings(out: &Path) {
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else { return };
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefix = format!(".{name}.fixbook-");
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = entry.file_name().to_string_lossy().starts_with(&prefix) && path.join(MARKER).is_file();
+        if ours {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Failed;
+    impl From<OutputError> for Failed {
+        fn from(_: OutputError) -> Self {
+            Failed
+        }
+    }
+
+    #[test]
+    fn failed_build_keeps_previous_site() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        publish::<_, Failed>(&out, |s| Ok(s.put("index.html", b"v1").unwrap())).unwrap();
+        let r: Result<(), Failed> = publish(&out, |s| {
+            s.put("index.html", b"v2").unwrap();
+            Err(Failed)
+        });
+        assert!(r.is_err());
+        assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"v1");
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers, vec!["public"]);
+    }
+
+    #[test]
+    fn refuses_a_folder_it_did_not_create() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+        let err = check_replaceable(tmp.path()).unwrap_err();
+        assert!(matches!(err, OutputError::NotOurs(_)));
+        assert!(tmp.path().join("notes.txt").exists());
+    }
+
+    #[test]
+    fn replaces_its_own_folder_and_removes_stale_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("site");
+        publish::<_, Failed>(&out, |s| Ok(s.put("a/old.html", b"x").unwrap())).unwrap();
+        publish::<_, Failed>(&out, |s| Ok(s.put("b/new.html", b"y").unwrap())).unwrap();
+        assert!(!out.join("a/old.html").exists());
+        assert!(out.join("b/new.html").exists());
+        assert!(out.join(MARKER).exists());
+    }
+}

@@ -1,0 +1,201 @@
+//! Files for machines rather than readers: sitemap, robots.txt, the Atom feed,
+//! records.json and the JSON-LD placed in record pages.
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::record::Record;
+use crate::site::Site;
+use crate::url;
+
+/// (site-relative path, bytes) of every data file.
+pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
+    vec![
+        ("sitemap.xml".into(), sitemap(site).into_bytes()),
+        ("robots.txt".into(), robots(site).into_bytes()),
+        ("atom.xml".into(), atom(site).into_bytes()),
+        ("records.json".into(), records_json(site)),
+    ]
+}
+
+fn robots(site: &Site) -> String {
+    format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url())
+}
+
+fn sitemap(site: &Site) -> String {
+    let base = site.config.base_url();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut entry = |path: &str, lastmod: Option<String>| {
+        out.push_str(&format!("  <url><loc>{}</loc>", xml_escape(&format!("{base}{path}"))));
+        if let Some(d) = lastmod {
+            out.push_str(&format!("<lastmod>{d}</lastmod>"));
+        }
+        out.push_str("</url>\n");
+    };
+    entry(url::HOME, None);
+    entry(url::CODES, None);
+    for key in site.by_product.keys() {
+        entry(&url::product_path(key), None);
+    }
+    for (r, path) in site.records.iter().zip(&site.paths) {
+        entry(path, r.updated.or(r.reviewed).map(|d| d.to_string()));
+    }
+    entry(url::TAGS, None);
+    for (name, _) in site.by_tag.values() {
+        entry(&url::tag_path(name), None);
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+/// Records with an `updated` date, newest first. The feed's own date is the newest
+/// record's, so two builds of the same input are identical.
+fn atom(site: &Site) -> String {
+    let c = &site.config;
+    let base = c.base_url();
+    let recent: Vec<usize> =
+        site.recently_updated(c.recent).into_iter().filter(|&i| site.records[i].updated.is_some()).collect();
+    let feed_updated = recent
+        .first()
+        .and_then(|&i| site.records[i].updated)
+        .map_or_else(|| "1970-01-01".to_string(), |d| d.to_string());
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str(&format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n  <title>{}</title>\n  <subtitle>Recently updated error codes</subtitle>\n  <link href=\"{}\"/>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}atom.xml\"/>\n  <id>{}</id>\n  <updated>{}T00:00:00Z</updated>\n  <generator>Fixbook</generator>\n",
+        xml_escape(&c.language),
+        xml_escape(&c.title),
+        xml_escape(&base),
+        xml_escape(&base),
+        xml_escape(&base),
+        feed_updated
+    ));
+    for i in recent {
+        let r = &site.records[i];
+        let link = format!("{base}{}", site.paths[i]);
+        let product = c.product(r.product()).map_or(r.product(), |p| p.name.as_str());
+        out.push_str(&format!(
+            "  <entry>\n    <title>{}</title>\n    <link href=\"{}\"/>\n    <id>{}</id>\n    <updated>{}T00:00:00Z</updated>\n    <summary>{}</summary>\n    <category term=\"{}\" label=\"{}\"/>\n  </entry>\n",
+            xml_escape(&r.title),
+            xml_escape(&link),
+            xml_escape(&link),
+            r.updated.expect("filtered above"),
+            xml_escape(&r.summary),
+            xml_escape(r.product()),
+            xml_escape(product)
+        ));
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The format version of records.json; bumped on any incompatible change.
+pub const RECORDS_JSON_VERSION: u32 = 1;
+
+/// Every record as data for other tools: the fields as written (Markdown unrendered),
+/// with the id, the page URL and the product's name added.
+fn records_json(site: &Site) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        url: String,
+        product_name: &'a str,
+        #[serde(flatten)]
+        record: &'a Record,
+    }
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        version: u32,
+        title: &'a str,
+        base_url: String,
+        records: Vec<Entry<'a>>,
+    }
+    let c = &site.config;
+    let doc = Doc {
+        version: RECORDS_JSON_VERSION,
+        title: &c.title,
+        base_url: c.base_url(),
+        records: site
+            .records
+            .iter()
+            .zip(&site.paths)
+            .map(|(r, path)| Entry {
+                url: format!("{}{}", c.base_url(), path),
+                product_name: c.product(r.product()).map_or(r.product(), |p| p.name.as_str()),
+                record: r,
+            })
+            .collect(),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc).expect("records serialise");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// schema.org TechArticle (with its breadcrumb) and, when the record has questions, FAQPage.
+pub fn record_json_ld(site: &Site, i: usize, canonical: &str) -> String {
+    let r = &site.records[i];
+    let c = &site.config;
+    let base = c.base_url();
+    let product = c.product(r.product()).map_or(r.product(), |p| p.name.as_str());
+    let mut article = json!({
+        "@type": "TechArticle",
+        "@id": format!("{canonical}#article"),
+        "headline": r.title,
+        "description": r.summary,
+        "url": canonical,
+        "inLanguage": c.language,
+        "about": { "@type": "Thing", "name": r.code(), "alternateName": r.aliases },
+        "keywords": r.tags.join(", "),
+        "isPartOf": { "@type": "WebSite", "name": c.title, "url": base },
+        "proficiencyLevel": "Beginner",
+    });
+    if let Some(d) = r.updated {
+        article["dateModified"] = json!(d.to_string());
+    }
+    if let Some(d) = r.reviewed {
+        article["lastReviewed"] = json!(d.to_string());
+    }
+    if let Some(t) = &r.estimated_time {
+        article["timeRequired"] = json!(t);
+    }
+    let breadcrumb = json!({
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            { "@type": "ListItem", "position": 1, "name": c.title, "item": base },
+            { "@type": "ListItem", "position": 2, "name": product, "item": format!("{base}{}", url::product_path(r.product())) },
+            { "@type": "ListItem", "position": 3, "name": r.code(), "item": canonical },
+        ]
+    });
+    let mut graph = vec![article, breadcrumb];
+    if !r.faq.is_empty() {
+        let questions: Vec<_> = r
+            .faq
+            .iter()
+            .map(|f| {
+                json!({
+                    "@type": "Question",
+                    "name": f.question,
+                    "acceptedAnswer": { "@type": "Answer", "text": f.short.as_deref().unwrap_or(&f.answer) },
+                })
+            })
+            .collect();
+        graph.push(json!({ "@type": "FAQPage", "@id": format!("{canonical}#faq"), "mainEntity": questions }));
+    }
+    let text = serde_json::to_string(&json!({ "@context": "https://schema.org", "@graph": graph })).expect("JSON-LD serialises");
+    // Inside <script>, "</script>" or "<!--" in user text must not end or alter the element.
+    text.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}

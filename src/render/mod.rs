@@ -1,0 +1,293 @@
+//! Stage 3: every page of the site, rendered with Tera from `*View` structs, plus the data
+//! files (sitemap, feed, robots.txt, records.json) and the theme's assets.
+
+mod data;
+pub mod views;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::fs::FsError;
+use crate::markdown::Renderer;
+use crate::output::Sink;
+use crate::record::RecordId;
+use crate::site::{index_letter, Site};
+use crate::theme::{error_chain, names, Theme};
+use crate::url;
+use views::{Crumb, Links, PageMeta, ProductView, RecordCard, RecordView, SiteView, TagView};
+
+/// One template that failed on one page.
+#[derive(Debug)]
+pub struct TemplateFailure {
+    pub template: &'static str,
+    /// The record file or page the template was rendering.
+    pub page: String,
+    pub detail: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("{}", format_failures(.0))]
+    Templates(Vec<TemplateFailure>),
+    #[error(transparent)]
+    Fs(#[from] FsError),
+}
+
+fn format_failures(list: &[TemplateFailure]) -> String {
+    let mut out = String::new();
+    for f in list {
+        out.push_str(&format!("error: template {} failed while rendering {}\n  {}\n", f.template, f.page, f.detail));
+    }
+    out.push_str(&format!("{} page{} could not be rendered; nothing was written", list.len(), if list.len() == 1 { "" } else { "s" }));
+    out
+}
+
+/// What a render produced.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Rendered {
+    /// HTML pages.
+    pub pages: usize,
+    /// Every file written, pages included.
+    pub files: usize,
+}
+
+/// Renders the whole site into `sink`. `on_record` is called once per record page written.
+pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, RenderError> {
+    let links = Links { root: site.config.base_path() };
+    let ctx = Shared { site, theme, sink, links: &links, site_view: SiteView::new(site, &links) };
+
+    let record_results: Vec<Result<(), RenderError>> = (0..site.records.len())
+        .into_par_iter()
+        .map(|i| {
+            let r = ctx.record_page(i);
+            on_record();
+            r
+        })
+        .collect();
+    let list_results = vec![
+        ctx.home(),
+        ctx.products(),
+        ctx.tags(),
+        ctx.codes(),
+        ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![])),
+    ];
+    merge(record_results.into_iter().chain(list_results).collect())?;
+    let pages = 1 + site.records.len() + site.by_product.len() + 2 + site.by_tag.len() + 1;
+
+    let mut files = pages;
+    for (path, bytes) in data::files(site) {
+        sink.put(&path, &bytes)?;
+        files += 1;
+    }
+    for (path, bytes) in &theme.assets {
+        sink.put(path, bytes)?;
+        files += 1;
+    }
+    Ok(Rendered { pages, files })
+}
+
+/// What every page's render shares.
+struct Shared<'a> {
+    site: &'a Site,
+    theme: &'a Theme,
+    sink: &'a dyn Sink,
+    links: &'a Links,
+    site_view: SiteView<'a>,
+}
+
+#[derive(Serialize)]
+struct PageContext<'a, T: Serialize> {
+    site: &'a SiteView<'a>,
+    page: PageMeta,
+    #[serde(flatten)]
+    content: T,
+}
+
+#[derive(Serialize)]
+struct Nothing {}
+
+impl<'a> Shared<'a> {
+    fn meta(&self, title: &str, description: &str, path: &str, breadcrumbs: Vec<Crumb>) -> PageMeta {
+        PageMeta {
+            title: title.to_string(),
+            description: description.to_string(),
+            canonical: format!("{}{}", self.site.config.base_url(), path),
+            og_type: "website",
+            json_ld: None,
+            breadcrumbs,
+            path: path.to_string(),
+        }
+    }
+
+    fn crumb(&self, name: &str, path: &str) -> Crumb {
+        Crumb { name: name.to_string(), url: self.links.href(path) }
+    }
+
+    fn render<T: Serialize>(&self, template: &'static str, what: &str, meta: PageMeta, content: T) -> Result<String, RenderError> {
+        let fail = |detail: String| RenderError::Templates(vec![TemplateFailure { template, page: what.to_string(), detail }]);
+        let context = Context::from_serialize(PageContext { site: &self.site_view, page: meta, content })
+            .map_err(|e| fail(error_chain(&e)))?;
+        render_template(&self.theme.tera, template, &context).map_err(fail)
+    }
+
+    fn page(&self, template: &'static str, out_path: &str, what: &str, meta: PageMeta) -> Result<(), RenderError> {
+        let html = self.render(template, what, meta, Nothing {})?;
+        Ok(self.sink.put(out_path, html.as_bytes())?)
+    }
+
+    fn record_page(&self, i: usize) -> Result<(), RenderError> {
+        let site = self.site;
+        let r = &site.records[i];
+        let resolve = |id: &RecordId| site.get(id).map(|(_, path)| self.links.href(path));
+        let md = Renderer { raw_html: site.config.markdown.raw_html, resolve: &resolve };
+        let record = RecordView::new(site, i, self.links, &md);
+        let path = &site.paths[i];
+        let product = site.config.product(r.product()).map_or(r.product(), |p| p.name.as_str());
+        let mut meta = self.meta(
+            &r.title,
+            &r.summary,
+            path,
+            vec![self.crumb(product, &url::product_path(r.product())), self.crumb(r.code(), path)],
+        );
+        meta.og_type = "article";
+        meta.json_ld = Some(data::record_json_ld(site, i, &meta.canonical));
+        #[derive(Serialize)]
+        struct C<'v> {
+            record: RecordView<'v>,
+        }
+        let html = self.render(names::RECORD, &r.file.display().to_string(), meta, C { record })?;
+        Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
+    }
+
+    fn cards(&self, list: &[usize]) -> Vec<RecordCard<'a>> {
+        list.iter().map(|&i| RecordCard::new(self.site, i, self.links)).collect()
+    }
+
+    fn home(&self) -> Result<(), RenderError> {
+        #[derive(Serialize)]
+        struct C<'v> {
+            recent: Vec<RecordCard<'v>>,
+        }
+        let recent = self.cards(&self.site.recently_updated(self.site.config.recent));
+        let c = &self.site.config;
+        let meta = self.meta(&c.title, c.description.as_deref().unwrap_or(""), url::HOME, vec![]);
+        let html = self.render(names::HOME, "the home page", meta, C { recent })?;
+        Ok(self.sink.put("index.html", html.as_bytes())?)
+    }
+
+    fn products(&self) -> Result<(), RenderError> {
+        #[derive(Serialize)]
+        struct C<'v> {
+            product: ProductView<'v>,
+            records: Vec<RecordCard<'v>>,
+        }
+        let results: Vec<Result<(), RenderError>> = self
+            .site
+            .by_product
+            .par_iter()
+            .map(|(key, list)| {
+                let product = ProductView::new(self.site, key, self.links);
+                let path = url::product_path(key);
+                let description = product.description.unwrap_or("").to_string();
+                let meta = self.meta(product.name, &description, &path, vec![self.crumb(product.name, &path)]);
+                let html = self.render(names::PRODUCT, &path, meta, C { product, records: self.cards(list) })?;
+                Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
+            })
+            .collect();
+        merge(results)
+    }
+
+    fn tags(&self) -> Result<(), RenderError> {
+        #[derive(Serialize)]
+        struct One<'v> {
+            tag: TagView,
+            records: Vec<RecordCard<'v>>,
+        }
+        let results: Vec<Result<(), RenderError>> = self
+            .site
+            .by_tag
+            .par_iter()
+            .map(|(_, (name, list))| {
+                let path = url::tag_path(name);
+                let tag = TagView { name: name.clone(), url: self.links.href(&path), count: list.len() };
+                let title = format!("Tagged “{name}”");
+                let meta = self.meta(&title, &title, &path, vec![self.crumb("Tags", url::TAGS), self.crumb(name, &path)]);
+                let html = self.render(names::TAG, &path, meta, One { tag, records: self.cards(list) })?;
+                Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
+            })
+            .collect();
+        merge(results)?;
+
+        #[derive(Serialize)]
+        struct All {
+            tags: Vec<TagView>,
+        }
+        let tags = self
+            .site
+            .by_tag
+            .values()
+            .map(|(name, list)| TagView { name: name.clone(), url: self.links.href(&url::tag_path(name)), count: list.len() })
+            .collect();
+        let meta = self.meta("All tags", "Every tag used in the knowledge base.", url::TAGS, vec![self.crumb("Tags", url::TAGS)]);
+        let html = self.render(names::TAGS, url::TAGS, meta, All { tags })?;
+        Ok(self.sink.put(&format!("{}index.html", url::TAGS), html.as_bytes())?)
+    }
+
+    /// The A-Z index of every code.
+    fn codes(&self) -> Result<(), RenderError> {
+        #[derive(Serialize)]
+        struct Letter<'v> {
+            letter: char,
+            anchor: String,
+            records: Vec<RecordCard<'v>>,
+        }
+        #[derive(Serialize)]
+        struct C<'v> {
+            letters: Vec<Letter<'v>>,
+        }
+        let mut order: Vec<usize> = (0..self.site.records.len()).collect();
+        let key = |i: &usize| {
+            let r = &self.site.records[*i];
+            (index_letter(r.code()) != '#', crate::site::code_sort_key(r.code()), r.product().to_string())
+        };
+        order.sort_by_cached_key(key);
+        let mut letters: Vec<Letter> = Vec::new();
+        for i in order {
+            let letter = index_letter(self.site.records[i].code());
+            if letters.last().is_none_or(|l| l.letter != letter) {
+                let anchor = if letter == '#' { "num".to_string() } else { letter.to_ascii_lowercase().to_string() };
+                letters.push(Letter { letter, anchor, records: Vec::new() });
+            }
+            letters.last_mut().expect("pushed above").records.push(RecordCard::new(self.site, i, self.links));
+        }
+        let meta = self.meta(
+            "All error codes, A-Z",
+            "Every error code in the knowledge base, sorted.",
+            url::CODES,
+            vec![self.crumb("Codes A-Z", url::CODES)],
+        );
+        let html = self.render(names::CODES, url::CODES, meta, C { letters })?;
+        Ok(self.sink.put(&format!("{}index.html", url::CODES), html.as_bytes())?)
+    }
+}
+
+fn merge(results: Vec<Result<(), RenderError>>) -> Result<(), RenderError> {
+    let mut failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(()) => {}
+            Err(RenderError::Templates(f)) => failures.extend(f),
+            Err(e) => return Err(e),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(RenderError::Templates(failures))
+    }
+}
+
+fn render_template(tera: &Tera, name: &str, context: &Context) -> Result<String, String> {
+    tera.render(name, context).map_err(|e| error_chain(&e))
+}

@@ -1,0 +1,403 @@
+//! What templates see: borrowed, serialisable views of the site and its records. Markdown is
+//! already HTML here; every other string is plain text that Tera escapes.
+
+use serde::Serialize;
+
+use crate::markdown::{slugify, Renderer};
+use crate::record::{Date, Record};
+use crate::site::Site;
+use crate::url;
+
+/// Turns site-relative paths into the hrefs written on a page.
+#[derive(Debug, Clone)]
+pub struct Links {
+    /// What every site link starts with: the base path of `base_url` ("/" or "/help/").
+    pub root: String,
+}
+
+impl Links {
+    pub fn href(&self, path: &str) -> String {
+        format!("{}{}", self.root, path)
+    }
+}
+
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub language: &'a str,
+    pub base_url: String,
+    pub home_url: String,
+    pub codes_url: String,
+    pub tags_url: String,
+    pub feed_url: String,
+    pub assets_url: String,
+    pub products: Vec<ProductView<'a>>,
+    pub record_count: usize,
+}
+
+impl<'a> SiteView<'a> {
+    pub fn new(site: &'a Site, links: &Links) -> Self {
+        let c = &site.config;
+        SiteView {
+            title: &c.title,
+            description: c.description.as_deref(),
+            language: &c.language,
+            base_url: c.base_url(),
+            home_url: links.href(url::HOME),
+            codes_url: links.href(url::CODES),
+            tags_url: links.href(url::TAGS),
+            feed_url: links.href("atom.xml"),
+            assets_url: links.href("assets/"),
+            products: site.by_product.keys().map(|k| ProductView::new(site, k, links)).collect(),
+            record_count: site.records.len(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ProductView<'a> {
+    pub key: &'a str,
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub url: String,
+    pub count: usize,
+}
+
+impl<'a> ProductView<'a> {
+    pub fn new(site: &'a Site, key: &'a str, links: &Links) -> Self {
+        let product = site.config.product(key);
+        ProductView {
+            key,
+            name: product.map_or(key, |p| p.name.as_str()),
+            description: product.and_then(|p| p.description.as_deref()),
+            url: links.href(&url::product_path(key)),
+            count: site.by_product.get(key).map_or(0, Vec::len),
+        }
+    }
+}
+
+/// What every page's `<head>` and breadcrumb need.
+#[derive(Serialize)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: String,
+    /// Absolute URL of this page.
+    pub canonical: String,
+    pub og_type: &'static str,
+    /// Pre-serialised JSON-LD, safe to place inside `<script>`.
+    pub json_ld: Option<String>,
+    pub breadcrumbs: Vec<Crumb>,
+    /// The page's folder, site-relative ("remote-desktop/0xc07/").
+    pub path: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Crumb {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct DateView {
+    pub iso: String,
+    pub long: String,
+}
+
+impl DateView {
+    pub fn new(d: Option<Date>) -> Option<DateView> {
+        d.map(|d| DateView { iso: d.to_string(), long: d.long() })
+    }
+}
+
+/// A record in a list: home, product, tag and related lists, the A-Z index.
+#[derive(Serialize)]
+pub struct RecordCard<'a> {
+    pub id: &'a str,
+    pub code: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub url: String,
+    pub severity: Option<&'static str>,
+    pub product: &'a str,
+    pub product_url: String,
+    pub updated: Option<DateView>,
+}
+
+impl<'a> RecordCard<'a> {
+    pub fn new(site: &'a Site, i: usize, links: &Links) -> Self {
+        let r = &site.records[i];
+        RecordCard {
+            id: r.id.as_str(),
+            code: r.code(),
+            title: &r.title,
+            summary: &r.summary,
+            url: links.href(&site.paths[i]),
+            severity: r.severity.map(|s| s.as_str()),
+            product: site.config.product(r.product()).map_or(r.product(), |p| p.name.as_str()),
+            product_url: links.href(&url::product_path(r.product())),
+            updated: DateView::new(r.updated),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TagView {
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Serialize)]
+pub struct SectionView<'a> {
+    pub heading: &'a str,
+    pub anchor: String,
+    pub body: String,
+}
+
+#[derive(Serialize)]
+pub struct Ref {
+    pub title: String,
+    pub anchor: String,
+}
+
+#[derive(Serialize)]
+pub struct CauseView<'a> {
+    pub anchor: String,
+    pub title: &'a str,
+    pub likelihood: &'static str,
+    pub detail: Option<String>,
+    pub fixed_by: Vec<Ref>,
+}
+
+#[derive(Serialize)]
+pub struct FixView<'a> {
+    pub anchor: String,
+    pub title: &'a str,
+    pub difficulty: &'static str,
+    pub detail: Option<String>,
+    pub addresses: Vec<Ref>,
+}
+
+#[derive(Serialize)]
+pub struct StepView<'a> {
+    pub number: usize,
+    pub anchor: String,
+    pub title: &'a str,
+    pub body: Option<String>,
+    pub tip: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct CalloutView {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+#[derive(Serialize)]
+pub struct FaqView<'a> {
+    pub anchor: String,
+    pub question: &'a str,
+    pub answer: String,
+    pub short: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct RecordView<'a> {
+    pub id: &'a str,
+    pub code: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub url: String,
+    pub product: ProductView<'a>,
+    pub aliases: &'a [String],
+    pub severity: Option<&'static str>,
+    pub tags: Vec<TagView>,
+    pub platforms: &'a [String],
+    pub updated: Option<DateView>,
+    pub reviewed: Option<DateView>,
+    pub estimated_time: Option<&'a str>,
+    pub quick_answer: Option<String>,
+    pub symptoms: Vec<String>,
+    pub quick_fixes: Vec<String>,
+    pub sections: Vec<SectionView<'a>>,
+    pub causes: Vec<CauseView<'a>>,
+    pub fixes: Vec<FixView<'a>>,
+    pub steps: Vec<StepView<'a>>,
+    pub callouts: Vec<CalloutView>,
+    pub faq: Vec<FaqView<'a>>,
+    pub takeaways: &'a [String],
+    pub related: Vec<RecordCard<'a>>,
+    /// "On this page": the sections present, in order.
+    pub toc: Vec<Crumb>,
+}
+
+/// Anchors the record template uses for its own sections; prose headings avoid them.
+pub const FIXED_ANCHORS: &[(&str, &str)] = &[
+    ("quick-answer", "Quick answer"),
+    ("symptoms", "Symptoms"),
+    ("quick-fixes", "Quick fixes"),
+    ("causes", "Causes"),
+    ("fixes", "Fixes"),
+    ("steps", "Step by step"),
+    ("notes", "Important notes"),
+    ("faq", "FAQ"),
+    ("takeaways", "Key takeaways"),
+    ("related", "Related errors"),
+];
+
+impl<'a> RecordView<'a> {
+    pub fn new(site: &'a Site, i: usize, links: &Links, md: &Renderer) -> Self {
+        let r: &'a Record = &site.records[i];
+        let block = |t: &str| md.block(t);
+        let opt_block = |t: &Option<String>| t.as_deref().map(block);
+        let cause_anchor = |id: &str| format!("cause-{}", slugify(id));
+
+        let mut used: Vec<String> = FIXED_ANCHORS.iter().map(|(a, _)| a.to_string()).collect();
+        let sections: Vec<SectionView> = r
+            .sections
+            .iter()
+            .map(|s| {
+                let anchor = unique_anchor(&slugify(&s.heading), &mut used);
+                SectionView { heading: &s.heading, anchor, body: block(&s.body) }
+            })
+            .collect();
+
+        let causes = r
+            .causes
+            .iter()
+            .map(|c| CauseView {
+                anchor: cause_anchor(c.id.get_ref()),
+                title: &c.title,
+                likelihood: c.likelihood.as_str(),
+                detail: opt_block(&c.detail),
+                fixed_by: r
+                    .fixes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.causes.iter().any(|fc| fc.get_ref() == c.id.get_ref()))
+                    .map(|(n, f)| Ref { title: f.title.clone(), anchor: format!("fix-{}", n + 1) })
+                    .collect(),
+            })
+            .collect();
+        let fixes = r
+            .fixes
+            .iter()
+            .enumerate()
+            .map(|(n, f)| FixView {
+                anchor: format!("fix-{}", n + 1),
+                title: &f.title,
+                difficulty: f.difficulty.as_str(),
+                detail: opt_block(&f.detail),
+                addresses: f
+                    .causes
+                    .iter()
+                    .filter_map(|id| r.causes.iter().find(|c| c.id.get_ref() == id.get_ref()))
+                    .map(|c| Ref { title: c.title.clone(), anchor: cause_anchor(c.id.get_ref()) })
+                    .collect(),
+            })
+            .collect();
+
+        let mut view = RecordView {
+            id: r.id.as_str(),
+            code: r.code(),
+            title: &r.title,
+            summary: &r.summary,
+            url: links.href(&site.paths[i]),
+            product: ProductView::new(site, r.product(), links),
+            aliases: &r.aliases,
+            severity: r.severity.map(|s| s.as_str()),
+            tags: r
+                .tags
+                .iter()
+                .map(|t| TagView {
+                    name: t.clone(),
+                    url: links.href(&url::tag_path(t)),
+                    count: site.by_tag.get(&url::tag_slug(t)).map_or(0, |(_, l)| l.len()),
+                })
+                .collect(),
+            platforms: &r.platforms,
+            updated: DateView::new(r.updated),
+            reviewed: DateView::new(r.reviewed),
+            estimated_time: r.estimated_time.as_deref(),
+            quick_answer: opt_block(&r.quick_answer),
+            symptoms: r.symptoms.iter().map(|s| md.inline(s)).collect(),
+            quick_fixes: r.quick_fixes.iter().map(|s| md.inline(s)).collect(),
+            sections,
+            causes,
+            fixes,
+            steps: r
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(n, s)| StepView {
+                    number: n + 1,
+                    anchor: format!("step-{}", n + 1),
+                    title: &s.title,
+                    body: opt_block(&s.body),
+                    tip: s.tip.as_deref(),
+                })
+                .collect(),
+            callouts: r.callouts.iter().map(|c| CalloutView { kind: c.kind.as_str(), text: block(&c.text) }).collect(),
+            faq: r
+                .faq
+                .iter()
+                .enumerate()
+                .map(|(n, f)| FaqView {
+                    anchor: format!("faq-{}", n + 1),
+                    question: &f.question,
+                    answer: block(&f.answer),
+                    short: f.short.as_deref(),
+                })
+                .collect(),
+            takeaways: &r.takeaways,
+            related: r
+                .related
+                .iter()
+                .filter_map(|id| site.by_id.get(&crate::record::RecordId(id.get_ref().trim_end_matches(".toml").into())))
+                .map(|&j| RecordCard::new(site, j, links))
+                .collect(),
+            toc: Vec::new(),
+        };
+        view.toc = view.table_of_contents();
+        view
+    }
+
+    fn table_of_contents(&self) -> Vec<Crumb> {
+        let present = |anchor: &str| match anchor {
+            "quick-answer" => self.quick_answer.is_some(),
+            "symptoms" => !self.symptoms.is_empty(),
+            "quick-fixes" => !self.quick_fixes.is_empty(),
+            "causes" => !self.causes.is_empty(),
+            "fixes" => !self.fixes.is_empty(),
+            "steps" => !self.steps.is_empty(),
+            "notes" => !self.callouts.is_empty(),
+            "faq" => !self.faq.is_empty(),
+            "takeaways" => !self.takeaways.is_empty(),
+            "related" => !self.related.is_empty(),
+            _ => false,
+        };
+        let crumb = |name: &str, anchor: &str| Crumb { name: name.to_string(), url: format!("#{anchor}") };
+        let mut toc: Vec<Crumb> = Vec::new();
+        let fixed = |a: &str| FIXED_ANCHORS.iter().filter(|(x, _)| *x == a).map(|(x, n)| crumb(n, x)).next();
+        toc.extend(fixed("quick-answer").filter(|_| present("quick-answer")));
+        toc.extend(self.sections.iter().map(|s| crumb(s.heading, &s.anchor)));
+        for (anchor, _) in &FIXED_ANCHORS[1..] {
+            if present(anchor) {
+                toc.extend(fixed(anchor));
+            }
+        }
+        toc
+    }
+}
+
+fn unique_anchor(base: &str, used: &mut Vec<String>) -> String {
+    let mut candidate = base.to_string();
+    let mut n = 1;
+    while used.contains(&candidate) {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    used.push(candidate.clone());
+    candidate
+}

@@ -1,0 +1,141 @@
+//! The default theme is compiled into the binary. A site overrides any template by putting a
+//! file of the same name in its `templates/` folder, and any asset by putting a file at the
+//! same path in its `static/` folder. Every default template is also registered as
+//! `default/<name>`, so an override can `{% extends "default/record.html" %}` and replace
+//! only the blocks it cares about.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tera::Tera;
+use walkdir::WalkDir;
+
+use crate::fs::{self, FsError};
+
+/// Template names: the pages Fixbook renders.
+pub mod names {
+    pub const BASE: &str = "base.html";
+    pub const MACROS: &str = "macros.html";
+    pub const HOME: &str = "index.html";
+    pub const RECORD: &str = "record.html";
+    pub const PRODUCT: &str = "product.html";
+    pub const TAG: &str = "tag.html";
+    pub const TAGS: &str = "tags.html";
+    pub const CODES: &str = "codes.html";
+    pub const NOT_FOUND: &str = "404.html";
+}
+
+macro_rules! theme_file {
+    ($path:literal) => {
+        ($path, include_str!(concat!("../themes/default/templates/", $path)))
+    };
+}
+
+const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
+    theme_file!("base.html"),
+    theme_file!("macros.html"),
+    theme_file!("index.html"),
+    theme_file!("record.html"),
+    theme_file!("product.html"),
+    theme_file!("tag.html"),
+    theme_file!("tags.html"),
+    theme_file!("codes.html"),
+    theme_file!("404.html"),
+];
+
+macro_rules! asset {
+    ($path:literal) => {
+        ($path, include_bytes!(concat!("../themes/default/static/", $path)).as_slice())
+    };
+}
+
+const DEFAULT_ASSETS: &[(&str, &[u8])] = &[
+    asset!("assets/fixbook.css"),
+    asset!("assets/fixbook.js"),
+    asset!("assets/favicon.svg"),
+];
+
+pub const TEMPLATES_DIR: &str = "templates";
+pub const STATIC_DIR: &str = "static";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    #[error("template {name} (from {origin}) is not valid: {detail}")]
+    Template { name: String, origin: String, detail: String },
+}
+
+pub struct Theme {
+    pub tera: Tera,
+    /// Output path -> bytes: the default assets with the site's `static/` laid over them.
+    pub assets: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    /// The default theme with the overrides found in `site_root` (if any).
+    pub fn load(site_root: &Path) -> Result<Theme, ThemeError> {
+        let mut templates: BTreeMap<String, (String, String)> = BTreeMap::new();
+        for (name, text) in DEFAULT_TEMPLATES {
+            templates.insert(format!("default/{name}"), (text.to_string(), "the default theme".into()));
+            templates.insert(name.to_string(), (text.to_string(), "the default theme".into()));
+        }
+        for (name, path) in files_under(&site_root.join(TEMPLATES_DIR)) {
+            let text = fs::read_to_string(&path)?;
+            templates.insert(name, (text, path.display().to_string()));
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        let raw: Vec<(&str, &str)> = templates.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())).collect();
+        tera.add_raw_templates(raw).map_err(|e| {
+            let name = tera_template_name(&e).unwrap_or_default();
+            let origin = templates.get(&name).map(|(_, o)| o.clone()).unwrap_or_else(|| "a theme file".into());
+            ThemeError::Template { name, origin, detail: error_chain(&e) }
+        })?;
+
+        let mut assets: BTreeMap<String, Vec<u8>> =
+            DEFAULT_ASSETS.iter().map(|(p, b)| (p.to_string(), b.to_vec())).collect();
+        for (rel, path) in files_under(&site_root.join(STATIC_DIR)) {
+            assets.insert(rel, fs::read(&path)?);
+        }
+        Ok(Theme { tera, assets })
+    }
+}
+
+/// Files under `dir` (hidden ones skipped) as (`a/b.ext`, full path), sorted.
+fn files_under(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dir).ok()?;
+            let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            Some((parts.join("/"), e.path().to_path_buf()))
+        })
+        .collect()
+}
+
+/// Tera reports "Failed to parse 'record.html'"; pull the name out for our message.
+fn tera_template_name(e: &tera::Error) -> Option<String> {
+    let text = e.to_string();
+    let start = text.find('\'')? + 1;
+    let end = start + text[start..].find('\'')?;
+    Some(text[start..end].to_string())
+}
+
+/// Tera keeps the useful part of a message in the error's sources.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.join(": ")
+}
