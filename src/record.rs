@@ -255,7 +255,8 @@ impl Record {
 
     /// Parses one record and checks the rules that need only this record.
     pub fn parse(file: &Path, id: RecordId, source: &str) -> Result<Record, Vec<Diagnostic>> {
-        let mut record: Record = toml::from_str(source).map_err(|e| vec![toml_error(file, source, &e)])?;
+        let mut record: Record =
+            toml::from_str(source).map_err(|e| vec![explain_misplaced_key(toml_error(file, source, &e), source, &e)])?;
         record.id = id;
         record.file = file.to_path_buf();
         let mut errors = Vec::new();
@@ -380,6 +381,30 @@ impl Record {
     }
 }
 
+/// The record's own top-level keys, for recognising one written inside a table by mistake.
+const RECORD_KEYS: &[&str] = &[
+    "code", "product", "title", "summary", "aliases", "severity", "tags", "platforms", "updated", "reviewed",
+    "estimated_time", "quick_answer", "symptoms", "quick_fixes", "takeaways", "related",
+];
+
+/// In TOML every key after `[[faq]]` belongs to that table, so `related = [...]` written at
+/// the end of a file is read as part of the last FAQ. Say so rather than "unknown field".
+fn explain_misplaced_key(d: Diagnostic, source: &str, e: &toml::de::Error) -> Diagnostic {
+    let Some(key) = d.message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()).map(str::to_string)
+    else {
+        return d;
+    };
+    let key = key.as_str();
+    if !RECORD_KEYS.contains(&key) {
+        return d;
+    }
+    let before = &source[..e.span().map_or(0, |s| s.start).min(source.len())];
+    let table = before.lines().rev().map(str::trim).find(|l| l.starts_with('[')).unwrap_or("[[...]]").to_string();
+    d.with_hint(format!(
+        "`{key}` is a record field, but TOML reads every key after `{table}` as part of that table: move `{key} = ...` above the first [[...]] table"
+    ))
+}
+
 /// Where `key = ` is written, for errors about a key's value when no span was kept.
 fn key_span(source: &str, key: &str) -> std::ops::Range<usize> {
     let mut offset = 0;
@@ -476,6 +501,15 @@ summary = "TLS negotiation failed."
         let errs = parse(&src).unwrap_err();
         assert_eq!((errs[0].line, errs[0].column), (13, 11));
         assert_eq!(errs[0].hint.as_deref(), Some("did you mean `cert`?"));
+    }
+
+    #[test]
+    fn record_key_after_a_table_is_explained() {
+        let src = format!("{MINIMAL}[[faq]]\nquestion = \"q\"\nanswer = \"a\"\nrelated = [\"rd/0x204\"]\n");
+        let errs = parse(&src).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].column), (8, 1));
+        let hint = errs[0].hint.as_deref().unwrap();
+        assert!(hint.contains("every key after `[[faq]]` as part of that table"), "{hint}");
     }
 
     #[test]

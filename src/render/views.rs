@@ -263,9 +263,10 @@ impl<'a> RecordView<'a> {
             })
             .collect();
 
-        let causes = r
-            .causes
-            .iter()
+        let mut by_likelihood: Vec<&crate::record::Cause> = r.causes.iter().collect();
+        by_likelihood.sort_by_key(|c| c.likelihood);
+        let causes = by_likelihood
+            .into_iter()
             .map(|c| CauseView {
                 anchor: cause_anchor(c.id.get_ref()),
                 title: &c.title,
