@@ -71,8 +71,7 @@ impl BuildError {
 
 /// Loads and validates the knowledge base at `root`: every input error, or the site.
 pub fn load_site(root: &Path) -> Result<Site, BuildError> {
-    let loaded = load::load(root).map_err(BuildError::Invalid)?;
-    validate::validate(loaded).map_err(BuildError::Invalid)
+    validate::validate(load::load(root)).map_err(BuildError::Invalid)
 }
 
 /// `fixbook build`: load, validate, render into a staging folder, swap it in.

@@ -1,24 +1,30 @@
 //! Stage 1: find `site.toml` and every record under `content/`, and parse them all
 //! (in parallel), keeping every error rather than stopping at the first.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::{SiteConfig, SITE_FILE};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::Diagnostic;
 use crate::record::{Record, RecordId};
 
 pub const CONTENT_DIR: &str = "content";
 
-/// What was read: the site file and the records that parsed.
+/// What was read: the site file and the records that parsed, with every error met on the
+/// way, so that `validate` can check what did parse and report everything together.
 #[derive(Debug)]
 pub struct Loaded {
     pub root: PathBuf,
-    pub config: SiteConfig,
+    /// `None` when site.toml is missing or invalid (its errors are in `errors`).
+    pub config: Option<SiteConfig>,
     pub records: Vec<Record>,
+    /// The id of every record file found, including those that failed to parse, so that a
+    /// link to a broken record is not also reported as a link to a missing one.
+    pub ids: HashSet<RecordId>,
+    pub errors: Vec<Diagnostic>,
     pub sources: Sources,
 }
 
@@ -41,7 +47,7 @@ impl Sources {
 }
 
 /// Parses a knowledge base held in memory: `site.toml` text and `(id, text)` records.
-pub fn load_from_memory(site_toml: &str, records: &[(&str, &str)]) -> Result<Loaded, Diagnostics> {
+pub fn load_from_memory(site_toml: &str, records: &[(&str, &str)]) -> Loaded {
     let mut errors = Vec::new();
     let config = SiteConfig::parse(Path::new(SITE_FILE), site_toml).map_err(|e| errors.extend(e)).ok();
     let mut parsed = Vec::new();
@@ -54,12 +60,8 @@ pub fn load_from_memory(site_toml: &str, records: &[(&str, &str)]) -> Result<Loa
         }
         texts.insert(shown_as, text.to_string());
     }
-    match config {
-        Some(config) if errors.is_empty() => {
-            Ok(Loaded { root: PathBuf::new(), config, records: parsed, sources: Sources::Memory(texts) })
-        }
-        _ => Err(Diagnostics::sorted(errors)),
-    }
+    let ids = records.iter().map(|(id, _)| RecordId(id.to_string())).collect();
+    Loaded { root: PathBuf::new(), config, records: parsed, ids, errors, sources: Sources::Memory(texts) }
 }
 
 /// A record file found by the walk, before it is read.
@@ -71,7 +73,7 @@ pub struct Found {
     pub id: RecordId,
 }
 
-pub fn load(root: &Path) -> Result<Loaded, Diagnostics> {
+pub fn load(root: &Path) -> Loaded {
     let mut errors = Vec::new();
     let config = match SiteConfig::from_file(&root.join(SITE_FILE), Path::new(SITE_FILE)) {
         Ok(c) => Some(c),
@@ -91,12 +93,8 @@ pub fn load(root: &Path) -> Result<Loaded, Diagnostics> {
             Err(e) => errors.extend(e),
         }
     }
-    match config {
-        Some(config) if errors.is_empty() => {
-            Ok(Loaded { root: root.to_path_buf(), config, records, sources: Sources::Disk(root.to_path_buf()) })
-        }
-        _ => Err(Diagnostics::sorted(errors)),
-    }
+    let ids = found.into_iter().map(|f| f.id).collect();
+    Loaded { root: root.to_path_buf(), config, records, ids, errors, sources: Sources::Disk(root.to_path_buf()) }
 }
 
 /// Every `*.toml` under `content/`, sorted by id. Hidden files and folders are skipped;

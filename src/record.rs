@@ -421,30 +421,39 @@ fn key_span(source: &str, key: &str) -> std::ops::Range<usize> {
 
 /// A TOML or schema error as a diagnostic, with a hint for near-miss keys and values.
 pub fn toml_error(file: &Path, source: &str, e: &toml::de::Error) -> Diagnostic {
-    let message = e.message().trim().to_string();
+    let full = e.message().trim();
+    let first_line = full.lines().next().unwrap_or_default();
     let span = e.span().unwrap_or(0..0);
-    let hint = hint_for(&message);
-    let message = message.lines().next().unwrap_or_default().to_string();
+    let (message, hint) = explain(first_line);
     Diagnostic::at(file, source, span, message).with_hint_opt(hint)
 }
 
-/// serde says "unknown field `x`, expected one of `a`, `b`": suggest the closest.
-fn hint_for(message: &str) -> Option<String> {
+/// serde says "unknown field `x`, expected one of `a`, `b`": keep "unknown field `x`" as the
+/// message and turn the list into a suggestion. Other messages get a hint where one helps.
+fn explain(message: &str) -> (String, Option<String>) {
     let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
-    if message.starts_with("unknown field") || message.starts_with("unknown variant") {
-        let (word, expected) = quoted.split_first()?;
-        return did_you_mean(word, expected.iter().copied()).or_else(|| {
-            let what = if message.starts_with("unknown field") { "allowed keys" } else { "allowed values" };
-            Some(format!("{what}: {}", expected.join(", ")))
-        });
+    let unknown_field = message.starts_with("unknown field");
+    if unknown_field || message.starts_with("unknown variant") {
+        if let Some((word, expected)) = quoted.split_first() {
+            let short = message.split(", expected").next().unwrap_or(message).to_string();
+            let what = if unknown_field { "allowed keys" } else { "allowed values" };
+            let hint = did_you_mean(word, expected.iter().copied())
+                .unwrap_or_else(|| format!("{what}: {}", expected.join(", ")));
+            return (short, Some(hint));
+        }
     }
-    if message.starts_with("missing field") {
-        return quoted.first().map(|f| format!("add `{f} = ...`; see docs/record-format.md"));
-    }
-    if message.starts_with("invalid type") {
-        return Some("check the value's type against docs/record-format.md (text needs quotes, lists need [ ])".into());
-    }
-    None
+    let hint = if message.starts_with("missing field") {
+        quoted.first().map(|f| format!("add `{f} = ...`; see docs/record-format.md"))
+    } else if message.contains("expected a sequence") {
+        Some("this key takes a list: write it in brackets, for example [\"one\", \"two\"]".into())
+    } else if message.starts_with("invalid type") {
+        Some("check the value's type in docs/record-format.md (text needs quotes, lists need [ ])".into())
+    } else if message.contains("basic string") || message.contains("literal string") {
+        Some("close the string on the same line, or use \"\"\" ... \"\"\" for text over several lines".into())
+    } else {
+        None
+    };
+    (message.to_string(), hint)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Stage 2: the rules that need more than one record or `site.toml`: products exist,
 //! related ids and `@/` links point at records, codes and URLs are unique in a product.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::diagnostic::{closest, did_you_mean, Diagnostic, Diagnostics};
 use crate::load::{Loaded, Sources};
@@ -9,16 +9,16 @@ use crate::record::{Record, RecordId};
 use crate::site::Site;
 use crate::url;
 
+/// Checks what `load` parsed and returns the site, or every error of both stages.
 pub fn validate(loaded: Loaded) -> Result<Site, Diagnostics> {
-    let Loaded { root, config, records, sources } = loaded;
-    let ids: HashSet<&RecordId> = records.iter().map(|r| &r.id).collect();
-    let id_list: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    let products: Vec<&str> = config.product_keys().collect();
-    let mut errors = Vec::new();
+    let Loaded { root, config, records, ids, mut errors, sources } = loaded;
+    let mut id_list: Vec<&str> = ids.iter().map(RecordId::as_str).collect();
+    id_list.sort_unstable();
+    let products: Option<Vec<&str>> = config.as_ref().map(|c| c.product_keys().collect());
     // Diagnostics are built lazily from the record source only when a rule fails.
     for r in &records {
         let source = || sources.read(&r.file);
-        if !products.contains(&r.product()) {
+        if let Some(products) = products.as_ref().filter(|p| !p.contains(&r.product())) {
             let hint = did_you_mean(r.product(), products.iter().copied())
                 .unwrap_or_else(|| format!("known products: {}; add it under [products] in site.toml", products.join(", ")));
             errors.push(
@@ -28,16 +28,16 @@ pub fn validate(loaded: Loaded) -> Result<Site, Diagnostics> {
         }
         for related in &r.related {
             let target = RecordId(related.get_ref().trim_end_matches(".toml").to_string());
-            let message = if target == r.id {
-                "a record cannot be related to itself".to_string()
+            let (message, hint) = if target == r.id {
+                ("a record cannot be related to itself".to_string(), "remove it from `related`".to_string())
             } else if ids.contains(&target) {
                 continue;
             } else {
-                format!("related record `{}` does not exist", related.get_ref())
+                let hint = closest(target.as_str(), id_list.iter().copied().filter(|i| *i != r.id.as_str()))
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .unwrap_or_else(|| "a record's id is its path under content/ without .toml".into());
+                (format!("related record `{}` does not exist", related.get_ref()), hint)
             };
-            let hint = closest(target.as_str(), id_list.iter().copied().filter(|i| *i != r.id.as_str()))
-                .map(|c| format!("did you mean `{c}`?"))
-                .unwrap_or_else(|| "a record's id is its path under content/ without .toml".into());
             errors.push(Diagnostic::at(&r.file, &source(), related.span(), message).with_hint(hint));
         }
         for link in &r.links {
@@ -49,10 +49,9 @@ pub fn validate(loaded: Loaded) -> Result<Site, Diagnostics> {
         }
     }
     errors.extend(duplicate_codes(&records, &sources));
-    if errors.is_empty() {
-        Ok(Site::new(root, config, records))
-    } else {
-        Err(Diagnostics::sorted(errors))
+    match config {
+        Some(config) if errors.is_empty() => Ok(Site::new(root, config, records)),
+        _ => Err(Diagnostics::sorted(errors)),
     }
 }
 
@@ -103,7 +102,7 @@ mod tests {
     }
 
     fn errors(records: &[(&str, &str)]) -> Vec<(String, usize, usize, String)> {
-        let loaded = load_from_memory(SITE, records).unwrap();
+        let loaded = load_from_memory(SITE, records);
         match super::validate(loaded) {
             Ok(_) => vec![],
             Err(d) => d.iter().map(|d| (d.file.display().to_string(), d.line, d.column, d.message.clone())).collect(),

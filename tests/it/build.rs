@@ -1,0 +1,197 @@
+//! What a build writes, on the bundled sample and on the base fixture.
+
+use crate::support::{build, fixture, kb, repo_root, tree};
+
+#[test]
+fn sample_knowledge_base_builds_a_page_per_record() {
+    let site = build(&repo_root());
+    let records: Vec<_> = walkdir::WalkDir::new(repo_root().join("content"))
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        .collect();
+    assert!(records.len() >= 30, "the sample has {} records", records.len());
+    assert_eq!(site.summary.records, records.len());
+    for e in &records {
+        let code = toml::from_str::<toml::Table>(&std::fs::read_to_string(e.path()).unwrap()).unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let product = e.path().parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+        let page = format!("{product}/{}/index.html", fixbook::url::code_slug(&code));
+        assert!(site.exists(&page), "no page {page} for {}", e.path().display());
+    }
+    for f in ["index.html", "404.html", "codes/index.html", "tags/index.html", "sitemap.xml", "robots.txt", "atom.xml", "records.json", "assets/fixbook.css", "assets/fixbook.js", ".fixbook"] {
+        assert!(site.exists(f), "missing {f}");
+    }
+    let products = toml::from_str::<toml::Table>(&std::fs::read_to_string(repo_root().join("site.toml")).unwrap()).unwrap();
+    assert!(products["products"].as_table().unwrap().len() >= 5);
+}
+
+#[test]
+fn record_page_reads_in_troubleshooting_order() {
+    let site = build(&fixture("base"));
+    let html = site.read("rd/0xc07/index.html");
+    let order = [
+        "<h1 id=\"record-title\">Remote Desktop error 0xc07</h1>",
+        "id=\"quick-answer\"",
+        "id=\"what-the-code-means\"",
+        "id=\"symptoms\"",
+        "id=\"quick-fixes\"",
+        "id=\"causes\"",
+        "id=\"fixes\"",
+        "id=\"steps\"",
+        "id=\"notes\"",
+        "id=\"faq\"",
+        "id=\"takeaways\"",
+        "id=\"related\"",
+        "Updated</dt>",
+    ];
+    let mut last = 0;
+    for needle in order {
+        let at = html[last..].find(needle).unwrap_or_else(|| panic!("{needle} missing or out of order"));
+        last += at;
+    }
+    // Causes are listed most likely first, whatever order the file has.
+    assert!(html.find("The certificate expired").unwrap() < html.find("Clocks differ").unwrap());
+    // Cross-links both ways between causes and fixes.
+    assert!(html.contains("<li class=\"cause\" id=\"cause-cert\">"), "{html}");
+    assert!(html.contains("<a href=\"#fix-1\">Renew the certificate</a>"));
+    assert!(html.contains("<a href=\"#cause-cert\">The certificate expired</a>"));
+    assert!(html.contains("<span class=\"label\">Estimated time</span> 30 minutes"));
+    assert!(html.contains("class=\"callout callout-warning\""));
+    assert!(html.contains("<details class=\"faq-item\" id=\"faq-1\">"));
+    // Related records by title, Markdown record links resolved.
+    assert!(html.contains("<a href=\"/rd/0x204/\"><code class=\"code\">0x204</code> Remote Desktop error 0x204</a>"));
+    assert!(html.contains("See <a href=\"/rd/0x204/\">0x204</a>"));
+    assert!(html.contains("<table>"), "Markdown tables render");
+}
+
+#[test]
+fn user_text_is_escaped_and_raw_html_is_not_passed_through() {
+    let site = build(&fixture("base"));
+    let page = site.read("rd/0xc07/index.html");
+    assert!(page.contains("Raw &lt;b&gt;html&lt;/b&gt; stays text."), "raw HTML must be shown as text");
+    let wu = site.read("wu/0x80070005/index.html");
+    assert!(wu.contains("Windows Update error 0x80070005 &lt;access denied&gt;"));
+    assert!(wu.contains("Access was denied &amp; the update stopped."));
+    assert!(!wu.contains("<access denied>"));
+}
+
+#[test]
+fn raw_html_passes_when_the_site_opts_in() {
+    let dir = kb(&fixture("base"), &[]);
+    let site_toml = dir.path().join("site.toml");
+    let text = std::fs::read_to_string(&site_toml).unwrap().replace("language = \"en\"", "language = \"en\"\n[markdown]\nraw_html = true");
+    std::fs::write(&site_toml, text).unwrap();
+    let site = build(dir.path());
+    assert!(site.read("rd/0xc07/index.html").contains("Raw <b>html</b> stays text."));
+}
+
+#[test]
+fn head_has_canonical_social_and_structured_data() {
+    let site = build(&fixture("base"));
+    let html = site.read("rd/0xc07/index.html");
+    assert!(html.contains("<link rel=\"canonical\" href=\"https://help.example.com/rd/0xc07/\">"));
+    assert!(html.contains("<meta property=\"og:type\" content=\"article\">"));
+    assert!(html.contains("<meta name=\"twitter:card\" content=\"summary\">"));
+    let start = html.find("<script type=\"application/ld+json\">").unwrap() + 35;
+    let end = start + html[start..].find("</script>").unwrap();
+    let ld: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    let types: Vec<&str> = ld["@graph"].as_array().unwrap().iter().map(|n| n["@type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["TechArticle", "BreadcrumbList", "FAQPage"]);
+    assert_eq!(ld["@graph"][0]["dateModified"], "2026-11-20");
+    assert_eq!(ld["@graph"][2]["mainEntity"][0]["acceptedAnswer"]["text"], "Yes.");
+}
+
+#[test]
+fn listings_feeds_and_data_files() {
+    let site = build(&fixture("base"));
+    let home = site.read("index.html");
+    assert!(home.contains("Recently updated"));
+    assert!(home.find("Remote Desktop error 0xc07").unwrap() < home.find("Remote Desktop error 0x204").unwrap());
+    assert!(site.read("rd/index.html").contains("2 error codes"));
+    let codes = site.read("codes/index.html");
+    assert!(codes.find("0x204").unwrap() < codes.find("0x80070005").unwrap() && codes.find("0x80070005").unwrap() < codes.find("0xc07").unwrap());
+    // "tls" and "TLS" are one tag.
+    assert!(site.read("tags/tls/index.html").contains("2 error codes"));
+    assert!(site.read("404.html").contains("Page not found"));
+
+    let sitemap = site.read("sitemap.xml");
+    assert!(sitemap.contains("<url><loc>https://help.example.com/rd/0xc07/</loc><lastmod>2026-11-20</lastmod></url>"));
+    assert!(site.read("robots.txt").contains("Sitemap: https://help.example.com/sitemap.xml"));
+    let atom = site.read("atom.xml");
+    assert!(atom.contains("<updated>2026-11-20T00:00:00Z</updated>"));
+    assert_eq!(atom.matches("<entry>").count(), 2, "only dated records are in the feed");
+
+    let data: serde_json::Value = serde_json::from_str(&site.read("records.json")).unwrap();
+    assert_eq!(data["version"], 1);
+    let records = data["records"].as_array().unwrap();
+    assert_eq!(records.len(), 3);
+    let c07 = records.iter().find(|r| r["id"] == "rd/0xc07").unwrap();
+    assert_eq!(c07["url"], "https://help.example.com/rd/0xc07/");
+    assert_eq!(c07["causes"][1]["id"], "cert");
+    assert_eq!(c07["fixes"][0]["causes"][0], "cert");
+    assert_eq!(c07["updated"], "2026-11-20");
+}
+
+#[test]
+fn base_url_with_a_path_prefixes_every_link() {
+    let dir = kb(&fixture("base"), &[]);
+    let site_toml = dir.path().join("site.toml");
+    let text = std::fs::read_to_string(&site_toml).unwrap().replace("https://help.example.com/", "https://example.com/help");
+    std::fs::write(&site_toml, text).unwrap();
+    let site = build(dir.path());
+    let html = site.read("rd/0xc07/index.html");
+    assert!(html.contains("href=\"/help/assets/fixbook.css\""));
+    assert!(html.contains("<a href=\"/help/rd/0x204/\">"));
+    assert!(html.contains("href=\"https://example.com/help/rd/0xc07/\""));
+    assert!(!html.contains("href=\"/rd/"), "no link may escape the base path");
+}
+
+#[test]
+fn builds_are_byte_for_byte_deterministic() {
+    let a = build(&repo_root());
+    let b = build(&repo_root());
+    assert_eq!(tree(&a.out), tree(&b.out));
+}
+
+#[test]
+fn folders_are_for_people_and_ids_follow_paths() {
+    let dir = kb(&fixture("base"), &[]);
+    let nested = dir.path().join("content/rd/tls");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::rename(dir.path().join("content/rd/0x204.toml"), nested.join("0x204.toml")).unwrap();
+    // Ids change with the path, so links to the old id must now fail...
+    let err = fixbook::load_site(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("related record `rd/0x204` does not exist"), "{err}");
+    assert!(err.contains("did you mean `rd/tls/0x204`?"), "{err}");
+    // ...and the URL still comes from product and code.
+    for f in ["content/rd/0xc07.toml"] {
+        let p = dir.path().join(f);
+        let t = std::fs::read_to_string(&p).unwrap().replace("\"rd/0x204\"", "\"rd/tls/0x204\"").replace("@/rd/0x204", "@/rd/tls/0x204");
+        std::fs::write(&p, t).unwrap();
+    }
+    let site = build(dir.path());
+    assert!(site.exists("rd/0x204/index.html"));
+}
+
+#[test]
+fn hidden_files_and_other_extensions_are_ignored() {
+    let dir = kb(&fixture("base"), &[]);
+    std::fs::write(dir.path().join("content/rd/.0x999.toml.swp"), "garbage").unwrap();
+    std::fs::write(dir.path().join("content/rd/notes.md"), "# notes").unwrap();
+    std::fs::create_dir_all(dir.path().join("content/.git")).unwrap();
+    std::fs::write(dir.path().join("content/.git/x.toml"), "garbage").unwrap();
+    assert_eq!(build(dir.path()).summary.records, 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_knowledge_base_are_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.toml"), "garbage = true").unwrap();
+    let dir = kb(&fixture("base"), &[]);
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("content/outside")).unwrap();
+    assert_eq!(build(dir.path()).summary.records, 3);
+}

@@ -1,0 +1,11 @@
+//! Integration tests: each module builds fixture knowledge bases (tests/fixtures/) or the
+//! bundled sample and checks what a user would see.
+
+mod browser;
+mod build;
+mod errors;
+mod output;
+mod snapshots;
+mod support;
+mod theme;
+mod webdriver;

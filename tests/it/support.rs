@@ -1,0 +1,81 @@
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures").join(name)
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A knowledge base in a temporary folder: a copy of `base`, with `overlays` copied over it.
+pub fn kb(base: &Path, overlays: &[&Path]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(base, dir.path());
+    for o in overlays {
+        copy_dir(o, dir.path());
+    }
+    dir
+}
+
+/// A built site in a temporary folder.
+pub struct Built {
+    _dir: TempDir,
+    pub out: PathBuf,
+    pub summary: fixbook::BuildSummary,
+}
+
+impl Built {
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.out.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.out.join(rel).exists()
+    }
+}
+
+pub fn build(root: &Path) -> Built {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let summary = fixbook::build(&fixbook::BuildOptions { root: root.to_path_buf(), out: out.clone(), progress: false })
+        .unwrap_or_else(|e| panic!("build of {} failed:\n{e}", root.display()));
+    Built { _dir: dir, out, summary }
+}
+
+/// Runs the `fixbook` binary; returns (exit code, stdout, stderr).
+pub fn fixbook(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fixbook")).args(args).current_dir(cwd).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every file under `dir` as (relative path, bytes), sorted.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
