@@ -50,6 +50,10 @@ impl Renderer<'_> {
         }
         let mut out = String::with_capacity(text.len() * 3 / 2);
         html::push_html(&mut out, events.into_iter());
+        // Code blocks scroll sideways on narrow screens; keyboard users must be able to reach them.
+        if out.contains("<pre>") {
+            out = out.replace("<pre>", "<pre tabindex=\"0\">");
+        }
         out
     }
 
@@ -225,6 +229,11 @@ mod tests {
         assert!(html.contains("<h3 id=\"check-it\">Check it</h3>"), "{html}");
         assert!(html.contains("<h4 id=\"check-it-2\">Check it</h4>"), "{html}");
         assert!(html.contains("<h5 id=\"mine\">Own</h5>"), "{html}");
+    }
+
+    #[test]
+    fn code_blocks_are_keyboard_focusable() {
+        assert!(render("```\nsfc /scannow\n```\n", false).starts_with("<pre tabindex=\"0\"><code>"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Integration tests: each module builds fixture knowledge bases (tests/fixtures/) or the
 //! bundled sample and checks what a user would see.
 
+mod accessibility;
 mod browser;
 mod build;
 mod errors;

@@ -146,6 +146,17 @@ impl Session {
         self.post(&self.s("/execute/sync"), json!({"script": script, "args": []}))
     }
 
+    /// Runs `script` with a `done` callback as its last argument and waits for it.
+    pub fn js_async(&self, script: &str) -> Value {
+        self.post(&self.s("/timeouts"), json!({"script": 60_000}));
+        self.post(&self.s("/execute/async"), json!({"script": script, "args": []}))
+    }
+
+    /// A Chrome DevTools Protocol command (e.g. media emulation).
+    pub fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.post(&self.s("/goog/cdp/execute"), json!({"cmd": cmd, "params": params}))
+    }
+
     /// Types keys into the focused element (WebDriver key codes such as "\u{E004}" for Tab).
     pub fn keys(&self, keys: &str) {
         let actions: Vec<Value> = keys.chars().flat_map(|c| {
