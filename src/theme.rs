@@ -106,6 +106,9 @@ impl Theme {
 /// Escapes what can end an attribute or start markup. Tera's default also escapes `/`,
 /// which makes every URL in a page longer and harder to read for no safety gain.
 pub fn escape_html(s: &str) -> String {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
         match c {

@@ -140,7 +140,7 @@ fn records_json(site: &Site) -> Vec<u8> {
             })
             .collect(),
     };
-    let mut bytes = serde_json::to_vec_pretty(&doc).expect("records serialise");
+    let mut bytes = serde_json::to_vec(&doc).expect("records serialise");
     bytes.push(b'\n');
     bytes
 }
