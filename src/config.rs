@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
-use crate::record::toml_error;
+use crate::schema;
 
 pub const SITE_FILE: &str = "site.toml";
 
@@ -61,7 +61,7 @@ impl SiteConfig {
 
     /// Parses and checks `site.toml`; `file` is only used to name it in errors.
     pub fn parse(file: &Path, source: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
-        let config: SiteConfig = toml::from_str(source).map_err(|e| vec![toml_error(file, source, &e)])?;
+        let config: SiteConfig = schema::from_str(file, source)?;
         let mut errors = Vec::new();
         let url = config.base_url.get_ref();
         if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() <= "https://".len() {

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod output;
 pub mod record;
 pub mod render;
+pub mod schema;
 pub mod site;
 pub mod theme;
 pub mod url;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
 use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::schema;
 use crate::markdown;
 
 /// A record's id: its path under `content/` without `.toml`, `/`-separated.
@@ -255,8 +256,8 @@ impl Record {
 
     /// Parses one record and checks the rules that need only this record.
     pub fn parse(file: &Path, id: RecordId, source: &str) -> Result<Record, Vec<Diagnostic>> {
-        let mut record: Record =
-            toml::from_str(source).map_err(|e| vec![explain_misplaced_key(toml_error(file, source, &e), source, &e)])?;
+        let mut record: Record = schema::from_str(file, source)
+            .map_err(|errors| errors.into_iter().map(|d| explain_misplaced_key(d, source)).collect::<Vec<_>>())?;
         record.id = id;
         record.file = file.to_path_buf();
         let mut errors = Vec::new();
@@ -389,7 +390,7 @@ const RECORD_KEYS: &[&str] = &[
 
 /// In TOML every key after `[[faq]]` belongs to that table, so `related = [...]` written at
 /// the end of a file is read as part of the last FAQ. Say so rather than "unknown field".
-fn explain_misplaced_key(d: Diagnostic, source: &str, e: &toml::de::Error) -> Diagnostic {
+fn explain_misplaced_key(d: Diagnostic, source: &str) -> Diagnostic {
     let Some(key) = d.message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()).map(str::to_string)
     else {
         return d;
@@ -398,7 +399,8 @@ fn explain_misplaced_key(d: Diagnostic, source: &str, e: &toml::de::Error) -> Di
     if !RECORD_KEYS.contains(&key) {
         return d;
     }
-    let before = &source[..e.span().map_or(0, |s| s.start).min(source.len())];
+    let line_start: usize = source.split_inclusive('\n').take(d.line - 1).map(str::len).sum();
+    let before = &source[..line_start.min(source.len())];
     let table = before.lines().rev().map(str::trim).find(|l| l.starts_with('[')).unwrap_or("[[...]]").to_string();
     d.with_hint(format!(
         "`{key}` is a record field, but TOML reads every key after `{table}` as part of that table: move `{key} = ...` above the first [[...]] table"
@@ -417,43 +419,6 @@ fn key_span(source: &str, key: &str) -> std::ops::Range<usize> {
         offset += line.len();
     }
     0..0
-}
-
-/// A TOML or schema error as a diagnostic, with a hint for near-miss keys and values.
-pub fn toml_error(file: &Path, source: &str, e: &toml::de::Error) -> Diagnostic {
-    let full = e.message().trim();
-    let first_line = full.lines().next().unwrap_or_default();
-    let span = e.span().unwrap_or(0..0);
-    let (message, hint) = explain(first_line);
-    Diagnostic::at(file, source, span, message).with_hint_opt(hint)
-}
-
-/// serde says "unknown field `x`, expected one of `a`, `b`": keep "unknown field `x`" as the
-/// message and turn the list into a suggestion. Other messages get a hint where one helps.
-fn explain(message: &str) -> (String, Option<String>) {
-    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
-    let unknown_field = message.starts_with("unknown field");
-    if unknown_field || message.starts_with("unknown variant") {
-        if let Some((word, expected)) = quoted.split_first() {
-            let short = message.split(", expected").next().unwrap_or(message).to_string();
-            let what = if unknown_field { "allowed keys" } else { "allowed values" };
-            let hint = did_you_mean(word, expected.iter().copied())
-                .unwrap_or_else(|| format!("{what}: {}", expected.join(", ")));
-            return (short, Some(hint));
-        }
-    }
-    let hint = if message.starts_with("missing field") {
-        quoted.first().map(|f| format!("add `{f} = ...`; see docs/record-format.md"))
-    } else if message.contains("expected a sequence") {
-        Some("this key takes a list: write it in brackets, for example [\"one\", \"two\"]".into())
-    } else if message.starts_with("invalid type") {
-        Some("check the value's type in docs/record-format.md (text needs quotes, lists need [ ])".into())
-    } else if message.contains("basic string") || message.contains("literal string") {
-        Some("close the string on the same line, or use \"\"\" ... \"\"\" for text over several lines".into())
-    } else {
-        None
-    };
-    (message.to_string(), hint)
 }
 
 #[cfg(test)]

@@ -73,7 +73,8 @@ pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, on_record: &(dyn Fn()
         ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![])),
     ];
     merge(record_results.into_iter().chain(list_results).collect())?;
-    let pages = 1 + site.records.len() + site.by_product.len() + 2 + site.by_tag.len() + 1;
+    // Records, products and tags, plus the home page, the A-Z index, the tag index and 404.
+    let pages = site.records.len() + site.by_product.len() + site.by_tag.len() + 4;
 
     let mut files = pages;
     for (path, bytes) in data::files(site) {

@@ -195,3 +195,19 @@ fn symlinks_out_of_the_knowledge_base_are_not_followed() {
     std::os::unix::fs::symlink(outside.path(), dir.path().join("content/outside")).unwrap();
     assert_eq!(build(dir.path()).summary.records, 3);
 }
+
+#[test]
+fn codes_cannot_write_outside_the_output_folder() {
+    let dir = kb(&fixture("base"), &[]);
+    std::fs::write(
+        dir.path().join("content/rd/evil.toml"),
+        "code = \"../../../../tmp/evil\"\nproduct = \"rd\"\ntitle = \"t\"\nsummary = \"s\"\ntags = [\"../../x\", \"/etc\"]\n",
+    )
+    .unwrap();
+    let site = build(dir.path());
+    assert!(site.exists("rd/tmp-evil/index.html"));
+    assert!(site.exists("tags/x/index.html") && site.exists("tags/etc/index.html"));
+    let parent = site.out.parent().unwrap();
+    let outside: Vec<_> = std::fs::read_dir(parent).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(outside, vec!["public"], "nothing is written beside the output folder");
+}

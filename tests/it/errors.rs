@@ -62,6 +62,7 @@ cases! {
     site_unknown_key => "site-unknown-key",
     record_key_after_table => "misplaced-key",
     five_broken_files => "five-broken",
+    several_errors_in_one_file => "several-in-one-file",
 }
 
 #[test]
