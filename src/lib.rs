@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod diagnostic;
+pub mod escape;
 pub mod fs;
 pub mod load;
 pub mod markdown;

@@ -86,7 +86,7 @@ impl Theme {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
-        tera.set_escape_fn(escape_html);
+        tera.set_escape_fn(crate::escape::escape);
         let raw: Vec<(&str, &str)> = templates.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())).collect();
         tera.add_raw_templates(raw).map_err(|e| {
             let name = tera_template_name(&e).unwrap_or_default();
@@ -101,26 +101,6 @@ impl Theme {
         }
         Ok(Theme { tera, assets })
     }
-}
-
-/// Escapes what can end an attribute or start markup. Tera's default also escapes `/`,
-/// which makes every URL in a page longer and harder to read for no safety gain.
-pub fn escape_html(s: &str) -> String {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Files under `dir` (hidden ones skipped) as (`a/b.ext`, full path), sorted.

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::json;
 
+use crate::escape::escape;
 use crate::record::Record;
 use crate::site::Site;
 use crate::url;
@@ -26,7 +27,7 @@ fn sitemap(site: &Site) -> String {
     let base = site.config.base_url();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     let mut entry = |path: &str, lastmod: Option<String>| {
-        out.push_str(&format!("  <url><loc>{}</loc>", xml_escape(&format!("{base}{path}"))));
+        out.push_str(&format!("  <url><loc>{}</loc>", escape(&format!("{base}{path}"))));
         if let Some(d) = lastmod {
             out.push_str(&format!("<lastmod>{d}</lastmod>"));
         }
@@ -62,11 +63,11 @@ fn atom(site: &Site) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str(&format!(
         "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n  <title>{}</title>\n  <subtitle>Recently updated error codes</subtitle>\n  <link href=\"{}\"/>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}atom.xml\"/>\n  <id>{}</id>\n  <updated>{}T00:00:00Z</updated>\n  <generator>Fixbook</generator>\n",
-        xml_escape(&c.language),
-        xml_escape(&c.title),
-        xml_escape(&base),
-        xml_escape(&base),
-        xml_escape(&base),
+        escape(&c.language),
+        escape(&c.title),
+        escape(&base),
+        escape(&base),
+        escape(&base),
         feed_updated
     ));
     for i in recent {
@@ -75,32 +76,16 @@ fn atom(site: &Site) -> String {
         let product = c.product(r.product()).map_or(r.product(), |p| p.name.as_str());
         out.push_str(&format!(
             "  <entry>\n    <title>{}</title>\n    <link href=\"{}\"/>\n    <id>{}</id>\n    <updated>{}T00:00:00Z</updated>\n    <summary>{}</summary>\n    <category term=\"{}\" label=\"{}\"/>\n  </entry>\n",
-            xml_escape(&r.title),
-            xml_escape(&link),
-            xml_escape(&link),
+            escape(&r.title),
+            escape(&link),
+            escape(&link),
             r.updated.expect("filtered above"),
-            xml_escape(&r.summary),
-            xml_escape(r.product()),
-            xml_escape(product)
+            escape(&r.summary),
+            escape(r.product()),
+            escape(product)
         ));
     }
     out.push_str("</feed>\n");
-    out
-}
-
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
-    }
     out
 }
 
