@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use diagnostic::Diagnostics;
-use output::{OutputError, Sink};
-use render::{RenderError, Rendered};
+use output::OutputError;
+use render::RenderError;
 use site::Site;
 use theme::{Theme, ThemeError};
 
@@ -82,7 +82,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let site = load_site(&opts.root)?;
     let theme = Theme::load(&site.root)?;
     let bar = progress_bar(opts.progress, site.records.len());
-    let rendered = output::publish(&opts.out, |sink| render_site(&site, &theme, sink, &|| bar.inc(1)))?;
+    let rendered = output::publish(&opts.out, |sink| {
+        render::render(&site, &theme, sink, &|| bar.inc(1)).map_err(BuildError::from)
+    })?;
     bar.finish_and_clear();
     Ok(BuildSummary {
         records: site.records.len(),
@@ -90,11 +92,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
         files: rendered.files,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// Renders a validated site into any sink (a folder, or memory for tests and previews).
-pub fn render_site(site: &Site, theme: &Theme, sink: &dyn Sink, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, BuildError> {
-    Ok(render::render(site, theme, sink, on_record)?)
 }
 
 fn progress_bar(wanted: bool, records: usize) -> indicatif::ProgressBar {

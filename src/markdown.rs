@@ -160,9 +160,9 @@ pub fn parse_record_link(dest: &str) -> Option<(RecordId, Option<String>)> {
         Some((p, f)) => (p, Some(f.to_string())),
         None => (rest, None),
     };
-    let path = path.strip_suffix(".toml").unwrap_or(path).trim_end_matches('/');
-    let valid = !path.is_empty() && path.split('/').all(|part| !part.is_empty() && part != "." && part != "..");
-    valid.then(|| (RecordId(path.to_string()), fragment))
+    let id = RecordId::from_reference(path);
+    let valid = !id.as_str().is_empty() && id.as_str().split('/').all(|part| !part.is_empty() && part != "." && part != "..");
+    valid.then_some((id, fragment))
 }
 
 /// Lowercase words joined by `-`, for heading anchors.

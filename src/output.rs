@@ -175,7 +175,7 @@ mod tests {
     fn failed_build_keeps_previous_site() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("public");
-        publish::<_, Failed>(&out, |s| Ok(s.put("index.html", b"v1").unwrap())).unwrap();
+        publish::<_, Failed>(&out, |s| s.put("index.html", b"v1").map_err(|_| Failed)).unwrap();
         let r: Result<(), Failed> = publish(&out, |s| {
             s.put("index.html", b"v2").unwrap();
             Err(Failed)
@@ -199,8 +199,8 @@ mod tests {
     fn replaces_its_own_folder_and_removes_stale_files() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("site");
-        publish::<_, Failed>(&out, |s| Ok(s.put("a/old.html", b"x").unwrap())).unwrap();
-        publish::<_, Failed>(&out, |s| Ok(s.put("b/new.html", b"y").unwrap())).unwrap();
+        publish::<_, Failed>(&out, |s| s.put("a/old.html", b"x").map_err(|_| Failed)).unwrap();
+        publish::<_, Failed>(&out, |s| s.put("b/new.html", b"y").map_err(|_| Failed)).unwrap();
         assert!(!out.join("a/old.html").exists());
         assert!(out.join("b/new.html").exists());
         assert!(out.join(MARKER).exists());

@@ -25,6 +25,13 @@ impl RecordId {
         RecordId(parts.join("/"))
     }
 
+    /// The id a reference in `related` or an `@/` link names. Writing the file's name
+    /// (`remote-desktop/0x204.toml`) is allowed.
+    pub fn from_reference(reference: &str) -> RecordId {
+        let path = reference.trim_end_matches('/');
+        RecordId(path.strip_suffix(".toml").unwrap_or(path).to_string())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -27,7 +27,7 @@ pub fn validate(loaded: Loaded) -> Result<Site, Diagnostics> {
             );
         }
         for related in &r.related {
-            let target = RecordId(related.get_ref().trim_end_matches(".toml").to_string());
+            let target = RecordId::from_reference(related.get_ref());
             let (message, hint) = if target == r.id {
                 ("a record cannot be related to itself".to_string(), "remove it from `related`".to_string())
             } else if ids.contains(&target) {

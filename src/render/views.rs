@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::markdown::{slugify, Renderer};
-use crate::record::{Date, Record};
+use crate::record::{Date, Record, RecordId};
 use crate::site::Site;
 use crate::url;
 
@@ -355,7 +355,7 @@ impl<'a> RecordView<'a> {
             related: r
                 .related
                 .iter()
-                .filter_map(|id| site.by_id.get(&crate::record::RecordId(id.get_ref().trim_end_matches(".toml").into())))
+                .filter_map(|id| site.by_id.get(&RecordId::from_reference(id.get_ref())))
                 .map(|&j| RecordCard::new(site, j, links))
                 .collect(),
             toc: Vec::new(),
