@@ -11,42 +11,54 @@ use crate::url;
 
 /// (site-relative path, bytes) of every data file.
 pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
-    vec![
-        ("sitemap.xml".into(), sitemap(site).into_bytes()),
-        ("robots.txt".into(), robots(site).into_bytes()),
-        ("atom.xml".into(), atom(site).into_bytes()),
-        ("records.json".into(), records_json(site)),
-    ]
+    let mut files = sitemaps(site, SITEMAP_LIMIT);
+    files.push(("robots.txt".into(), robots(site).into_bytes()));
+    files.push(("atom.xml".into(), atom(site).into_bytes()));
+    files.push(("records.json".into(), records_json(site)));
+    files
 }
 
 fn robots(site: &Site) -> String {
     format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url())
 }
 
-fn sitemap(site: &Site) -> String {
+/// The sitemap protocol allows 50,000 URLs per file.
+const SITEMAP_LIMIT: usize = 50_000;
+
+/// `sitemap.xml`; above `limit` URLs it is an index of `sitemap-1.xml`, `sitemap-2.xml`...
+fn sitemaps(site: &Site, limit: usize) -> Vec<(String, Vec<u8>)> {
     let base = site.config.base_url();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    let mut entry = |path: &str, lastmod: Option<String>| {
-        out.push_str(&format!("  <url><loc>{}</loc>", escape(&format!("{base}{path}"))));
-        if let Some(d) = lastmod {
-            out.push_str(&format!("<lastmod>{d}</lastmod>"));
+    let mut urls: Vec<(String, Option<String>)> = vec![(url::HOME.into(), None), (url::CODES.into(), None)];
+    urls.extend(site.by_product.keys().map(|k| (url::product_path(k), None)));
+    urls.extend(site.records.iter().zip(&site.paths).map(|(r, p)| (p.clone(), r.updated.or(r.reviewed).map(|d| d.to_string()))));
+    urls.push((url::TAGS.into(), None));
+    urls.extend(site.by_tag.values().map(|(name, _)| (url::tag_path(name), None)));
+
+    let urlset = |chunk: &[(String, Option<String>)]| {
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for (path, lastmod) in chunk {
+            out.push_str(&format!("  <url><loc>{}</loc>", escape(&format!("{base}{path}"))));
+            if let Some(d) = lastmod {
+                out.push_str(&format!("<lastmod>{d}</lastmod>"));
+            }
+            out.push_str("</url>\n");
         }
-        out.push_str("</url>\n");
+        out.push_str("</urlset>\n");
+        out.into_bytes()
     };
-    entry(url::HOME, None);
-    entry(url::CODES, None);
-    for key in site.by_product.keys() {
-        entry(&url::product_path(key), None);
+    if urls.len() <= limit {
+        return vec![("sitemap.xml".into(), urlset(&urls))];
     }
-    for (r, path) in site.records.iter().zip(&site.paths) {
-        entry(path, r.updated.or(r.reviewed).map(|d| d.to_string()));
+    let mut files = Vec::new();
+    let mut index = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for (n, chunk) in urls.chunks(limit).enumerate() {
+        let name = format!("sitemap-{}.xml", n + 1);
+        index.push_str(&format!("  <sitemap><loc>{}</loc></sitemap>\n", escape(&format!("{base}{name}"))));
+        files.push((name, urlset(chunk)));
     }
-    entry(url::TAGS, None);
-    for (name, _) in site.by_tag.values() {
-        entry(&url::tag_path(name), None);
-    }
-    out.push_str("</urlset>\n");
-    out
+    index.push_str("</sitemapindex>\n");
+    files.insert(0, ("sitemap.xml".into(), index.into_bytes()));
+    files
 }
 
 /// Records with an `updated` date, newest first. The feed's own date is the newest
@@ -183,4 +195,29 @@ pub fn record_json_ld(site: &Site, i: usize, canonical: &str) -> String {
     let text = serde_json::to_string(&json!({ "@context": "https://schema.org", "@graph": graph })).expect("JSON-LD serialises");
     // Inside <script>, "</script>" or "<!--" in user text must not end or alter the element.
     text.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::load_from_memory;
+    use crate::validate::validate;
+
+    #[test]
+    fn large_sitemaps_are_split_under_an_index() {
+        let site_toml = "title = \"T\"\nbase_url = \"https://h.example/\"\nlanguage = \"en\"\n[products.p]\nname = \"P\"\n";
+        let texts: Vec<(String, String)> = (0..5)
+            .map(|i| (format!("p/{i}"), format!("code = \"{i}\"\nproduct = \"p\"\ntitle = \"t\"\nsummary = \"s\"\n")))
+            .collect();
+        let refs: Vec<(&str, &str)> = texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let site = validate(load_from_memory(site_toml, &refs)).unwrap();
+        // home, codes, product, 5 records, tags index = 9 URLs; 4 per file -> index + 3 files.
+        let files = super::sitemaps(&site, 4);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]);
+        let index = String::from_utf8(files[0].1.clone()).unwrap();
+        assert!(index.contains("<sitemapindex") && index.contains("<loc>https://h.example/sitemap-3.xml</loc>"), "{index}");
+        let total: usize = files[1..].iter().map(|(_, b)| String::from_utf8_lossy(b).matches("<url>").count()).sum();
+        assert_eq!(total, 9);
+        assert_eq!(super::sitemaps(&site, 50_000).len(), 1);
+    }
 }
