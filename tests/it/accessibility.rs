@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{build, repo_root};
-use crate::webdriver::{browser, serve, Session};
+use crate::support::repo_root;
+use crate::webdriver::open_sample;
 
 fn axe_source() -> Option<String> {
     let path = repo_root().join("tests/browser/node_modules/axe-core/axe.min.js");
@@ -31,12 +31,9 @@ axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag2
 
 #[test]
 fn browser_pages_pass_an_accessibility_audit_in_light_and_dark() {
-    let Some(b) = browser("browser_pages_pass_an_accessibility_audit_in_light_and_dark") else { return };
     let Some(axe) = axe_source() else { return };
-    let site = build(&repo_root());
-    let origin = serve(&site.out);
-    let s = Session::start(&b);
-    s.window(1280, 1000);
+    let Some(sample) = open_sample("browser_pages_pass_an_accessibility_audit_in_light_and_dark", 1280, 1000) else { return };
+    let (s, origin) = (&sample.session, &sample.origin);
     let pages = ["", "remote-desktop/0xc07/", "remote-desktop/", "codes/", "tags/", "tags/tls/", "404.html", "reverse-proxy/http-502/"];
     let mut failures: Vec<(String, Value)> = Vec::new();
     for scheme in ["light", "dark"] {

@@ -1,8 +1,8 @@
 //! The sample site in real headless Chromium over http://127.0.0.1: what a reader sees,
 //! clicks and types. Screenshots go to target/screenshots/.
 
-use crate::support::{build, repo_root};
-use crate::webdriver::{browser, serve, Session};
+use crate::support::repo_root;
+use crate::webdriver::{open_sample, Session};
 
 const TAB: &str = "\u{E004}";
 
@@ -20,11 +20,8 @@ fn only_local_requests(s: &Session, origin: &str) {
 
 #[test]
 fn browser_record_page_over_http() {
-    let Some(b) = browser("browser_record_page_over_http") else { return };
-    let site = build(&repo_root());
-    let origin = serve(&site.out);
-    let s = Session::start(&b);
-    s.window(1280, 3000);
+    let Some(sample) = open_sample("browser_record_page_over_http", 1280, 3000) else { return };
+    let (s, origin) = (&sample.session, &sample.origin);
     s.goto(&format!("{origin}/remote-desktop/0xc07/"));
 
     assert!(s.title().starts_with("Remote Desktop error 0xc07"), "{}", s.title());
@@ -46,19 +43,16 @@ fn browser_record_page_over_http() {
     s.click(&s.find("#cause-cert .crosslinks a"));
     assert!(s.url().ends_with("#fix-1"), "{}", s.url());
 
-    no_console_errors(&s, "the 0xc07 page");
-    only_local_requests(&s, &origin);
+    no_console_errors(s, "the 0xc07 page");
+    only_local_requests(s, origin);
     s.js("window.scrollTo(0, 0)");
     s.screenshot(&repo_root().join("target/screenshots/record-0xc07.png"));
 }
 
 #[test]
 fn browser_keyboard_and_phone_layout() {
-    let Some(b) = browser("browser_keyboard_and_phone_layout") else { return };
-    let site = build(&repo_root());
-    let origin = serve(&site.out);
-    let s = Session::start(&b);
-    s.window(390, 844);
+    let Some(sample) = open_sample("browser_keyboard_and_phone_layout", 390, 844) else { return };
+    let (s, origin) = (&sample.session, &sample.origin);
     s.goto(&format!("{origin}/remote-desktop/0xc07/"));
 
     // The first Tab reaches the skip link, which is then visible.
@@ -71,17 +65,14 @@ fn browser_keyboard_and_phone_layout() {
     // Nothing is wider than a phone screen.
     let overflow = s.js("return document.documentElement.scrollWidth - window.innerWidth").as_i64().unwrap();
     assert!(overflow <= 0, "page is {overflow}px wider than the phone screen");
-    no_console_errors(&s, "the 0xc07 page on a phone");
+    no_console_errors(s, "the 0xc07 page on a phone");
     s.screenshot(&repo_root().join("target/screenshots/record-0xc07-phone.png"));
 }
 
 #[test]
 fn browser_navigate_from_home_to_a_record() {
-    let Some(b) = browser("browser_navigate_from_home_to_a_record") else { return };
-    let site = build(&repo_root());
-    let origin = serve(&site.out);
-    let s = Session::start(&b);
-    s.window(1280, 1000);
+    let Some(sample) = open_sample("browser_navigate_from_home_to_a_record", 1280, 1000) else { return };
+    let (s, origin) = (&sample.session, &sample.origin);
     s.goto(&format!("{origin}/"));
     let products = s.texts(".product-card .product-name");
     assert!(products.len() >= 5, "{products:?}");
@@ -91,7 +82,7 @@ fn browser_navigate_from_home_to_a_record() {
     let link = s.find_all(".record-link").into_iter().find(|e| s.text(e).starts_with("0xc07")).expect("0xc07 is listed");
     s.click(&link);
     assert!(s.url().ends_with("/remote-desktop/0xc07/"), "{}", s.url());
-    no_console_errors(&s, "the home and product pages");
+    no_console_errors(s, "the home and product pages");
 
     let missing = format!("{origin}/no/such/page/");
     s.goto(&missing);

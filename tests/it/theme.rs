@@ -1,16 +1,28 @@
 //! A site overrides the default theme per block, per template or per asset.
 
+use tempfile::TempDir;
+
 use crate::support::{build, fixture, kb};
+
+/// The base fixture with `templates/<name>` holding `text`.
+fn kb_with_template(name: &str, text: &str) -> TempDir {
+    let dir = kb(&fixture("base"), &[]);
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates").join(name), text).unwrap();
+    dir
+}
+
+fn build_error(dir: &TempDir) -> String {
+    let opts = fixbook::BuildOptions { root: dir.path().into(), out: dir.path().join("public"), progress: false };
+    fixbook::build(&opts).unwrap_err().to_string()
+}
 
 #[test]
 fn a_template_can_extend_the_default_and_replace_one_block() {
-    let dir = kb(&fixture("base"), &[]);
-    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
-    std::fs::write(
-        dir.path().join("templates/record.html"),
+    let dir = kb_with_template(
+        "record.html",
         "{% extends \"default/record.html\" %}{% block quick_answer %}<p class=\"mine\">{{ record.code }} first!</p>{% endblock %}",
-    )
-    .unwrap();
+    );
     let site = build(dir.path());
     let html = site.read("rd/0xc07/index.html");
     assert!(html.contains("<p class=\"mine\">0xc07 first!</p>"));
@@ -20,13 +32,7 @@ fn a_template_can_extend_the_default_and_replace_one_block() {
 
 #[test]
 fn overriding_base_changes_every_page() {
-    let dir = kb(&fixture("base"), &[]);
-    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
-    std::fs::write(
-        dir.path().join("templates/base.html"),
-        "{% extends \"default/base.html\" %}{% block brand %}ACME Support{% endblock %}",
-    )
-    .unwrap();
+    let dir = kb_with_template("base.html", "{% extends \"default/base.html\" %}{% block brand %}ACME Support{% endblock %}");
     let site = build(dir.path());
     for page in ["index.html", "rd/0xc07/index.html", "codes/index.html", "404.html"] {
         assert!(site.read(page).contains(">ACME Support</a>"), "{page}");
@@ -48,22 +54,16 @@ fn static_files_are_copied_and_override_theme_assets() {
 
 #[test]
 fn a_broken_template_is_reported_with_its_file() {
-    let dir = kb(&fixture("base"), &[]);
-    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
-    std::fs::write(dir.path().join("templates/record.html"), "{% extends \"default/record.html\" %}{% block faq %}{{ record.nope( }}{% endblock %}").unwrap();
-    let err = fixbook::build(&fixbook::BuildOptions { root: dir.path().into(), out: dir.path().join("public"), progress: false }).unwrap_err();
-    let text = err.to_string();
+    let dir = kb_with_template("record.html", "{% extends \"default/record.html\" %}{% block faq %}{{ record.nope( }}{% endblock %}");
+    let text = build_error(&dir);
     assert!(text.contains("template record.html"), "{text}");
     assert!(text.contains("templates/record.html"), "{text}");
 }
 
 #[test]
 fn a_failing_template_names_the_record_and_template() {
-    let dir = kb(&fixture("base"), &[]);
-    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
-    std::fs::write(dir.path().join("templates/record.html"), "{{ record.no_such_field }}").unwrap();
-    let err = fixbook::build(&fixbook::BuildOptions { root: dir.path().into(), out: dir.path().join("public"), progress: false }).unwrap_err();
-    let text = err.to_string();
+    let dir = kb_with_template("record.html", "{{ record.no_such_field }}");
+    let text = build_error(&dir);
     assert!(text.contains("template record.html failed while rendering content/rd/0xc07.toml"), "{text}");
     assert!(text.contains("3 pages could not be rendered; nothing was written"), "{text}");
     assert!(!dir.path().join("public").exists());

@@ -40,6 +40,24 @@ pub fn browser(test: &str) -> Option<Browser> {
     }
 }
 
+/// The sample site built, served on 127.0.0.1 and opened in a fresh browser window.
+pub struct Sample {
+    /// Held so that the served folder outlives the browser session.
+    _site: crate::support::Built,
+    pub origin: String,
+    pub session: Session,
+}
+
+/// `None` (with a note, or a failure in CI) when there is no browser to run `test` in.
+pub fn open_sample(test: &str, width: u32, height: u32) -> Option<Sample> {
+    let b = browser(test)?;
+    let site = crate::support::build(&crate::support::repo_root());
+    let origin = serve(&site.out);
+    let session = Session::start(&b);
+    session.window(width, height);
+    Some(Sample { _site: site, origin, session })
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
