@@ -14,6 +14,7 @@ pub mod output;
 pub mod record;
 pub mod render;
 pub mod schema;
+pub mod search;
 pub mod site;
 pub mod theme;
 pub mod url;

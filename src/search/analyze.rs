@@ -1,0 +1,226 @@
+//! Text analysis for search, as specified in docs/search-analysis.md. Every rule here has a
+//! twin in `themes/default/search/analyze.js`; `tests/search/analysis-vectors.json` holds the
+//! expected output of both.
+
+use serde::Serialize;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Where the text comes from: it decides how an all-digit number is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Prose: `3389` is the decimal number 3389.
+    Text,
+    /// A record's `code` and `aliases`: `80070005` may be decimal or hexadecimal.
+    Code,
+    /// What a person typed: read like `Code`, and filler words next to a code are dropped.
+    Query,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A word of letters only, stemmed; the only kind that may match with typos.
+    Word,
+    /// Anything else that is not a number: `err_cert_date_invalid`, `5.7.1`, `aadsts50126`.
+    Ident,
+    /// A number in canonical form, `0x` + lowercase hexadecimal without leading zeros.
+    Code,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Term {
+    pub text: String,
+    pub kind: Kind,
+    /// Index of the token the term came from; terms of one token share it.
+    pub pos: u32,
+}
+
+/// Words that say "this is an error code" and get in the way when a query has a code.
+pub const CODE_FILLERS: &[&str] = &["error", "code", "stop", "status", "hresult", "exception", "number", "err"];
+
+/// Lowercase, compatibility-decompose and drop combining marks: `Crème` -> `creme`, `ﬁ` -> `fi`.
+pub fn fold(text: &str) -> String {
+    let decomposed: String = text.nfkd().filter(|c| !is_combining_mark(*c)).collect();
+    decomposed.to_lowercase()
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Splits folded text into raw tokens: runs of letters, digits and `_`; a `.` between two
+/// digits stays inside (`5.7.1`); a `-` right before a digit and not after a token char
+/// starts a negative number (`-2147024891`).
+pub fn tokens(folded: &str) -> Vec<&str> {
+    let chars: Vec<(usize, char)> = folded.char_indices().collect();
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| chars[p].1);
+        let next = chars.get(i + 1).map(|n| n.1);
+        let digit_next = next.is_some_and(|n| n.is_ascii_digit());
+        let inside = is_token_char(c)
+            || (c == '.' && start.is_some() && prev.is_some_and(|p| p.is_ascii_digit()) && digit_next)
+            || (c == '-' && start.is_none() && digit_next && !prev.is_some_and(is_token_char));
+        match (inside, start) {
+            (true, None) => start = Some(at),
+            (false, Some(s)) => {
+                out.push(&folded[s..at]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(&folded[s..]);
+    }
+    out
+}
+
+/// The canonical term for a number.
+pub fn code_term(value: u64) -> String {
+    format!("0x{value:x}")
+}
+
+/// Every number `token` can stand for, most likely first.
+pub fn code_values(token: &str, mode: Mode) -> Vec<u64> {
+    let is_hex = |s: &str| !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(hex) = token.strip_prefix("0x") {
+        return if is_hex(hex) { u64::from_str_radix(hex, 16).ok().into_iter().collect() } else { Vec::new() };
+    }
+    if let Some(digits) = token.strip_prefix('-') {
+        // Signed 32-bit decimal, as printed for HRESULTs: -2147024891 = 0x80070005.
+        if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Vec::new();
+        }
+        return match digits.parse::<u64>() {
+            Ok(n) if (1..=1 << 31).contains(&n) => vec![(1u64 << 32) - n],
+            _ => Vec::new(),
+        };
+    }
+    if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
+        let mut values: Vec<u64> = token.parse::<u64>().ok().into_iter().collect();
+        // err.exe reads an ambiguous number both ways: 80070005 is also 0x80070005.
+        if mode != Mode::Text && is_hex(token) {
+            if let Ok(h) = u64::from_str_radix(token, 16) {
+                if !values.contains(&h) {
+                    values.push(h);
+                }
+            }
+        }
+        return values;
+    }
+    let has_digit = token.bytes().any(|b| b.is_ascii_digit());
+    let has_letter = token.bytes().any(|b| b.is_ascii_alphabetic());
+    if token.len() >= 3 && has_digit && has_letter && is_hex(token) {
+        return u64::from_str_radix(token, 16).ok().into_iter().collect();
+    }
+    Vec::new()
+}
+
+/// The S-stemmer (Harman, 1991): plural endings only, so it is easy to mirror exactly.
+pub fn stem(word: &str) -> String {
+    let n = word.chars().count();
+    if n < 4 || !word.chars().all(char::is_alphabetic) {
+        return word.to_string();
+    }
+    if word.ends_with("ies") && !word.ends_with("eies") && !word.ends_with("aies") {
+        return format!("{}y", &word[..word.len() - 3]);
+    }
+    if word.ends_with("es") && !word.ends_with("aes") && !word.ends_with("ees") && !word.ends_with("oes") {
+        return word[..word.len() - 1].to_string();
+    }
+    if word.ends_with('s') && !word.ends_with("us") && !word.ends_with("ss") {
+        return word[..word.len() - 1].to_string();
+    }
+    word.to_string()
+}
+
+fn word_term(part: &str, pos: u32) -> Term {
+    if part.chars().all(char::is_alphabetic) {
+        Term { text: stem(part), kind: Kind::Word, pos }
+    } else {
+        Term { text: part.to_string(), kind: Kind::Ident, pos }
+    }
+}
+
+/// The terms of `text`, in order.
+pub fn analyze(text: &str, mode: Mode) -> Vec<Term> {
+    let folded = fold(text);
+    let mut terms = Vec::new();
+    for (i, token) in tokens(&folded).into_iter().enumerate() {
+        let pos = i as u32;
+        let values = code_values(token, mode);
+        if !values.is_empty() {
+            terms.extend(values.into_iter().map(|v| Term { text: code_term(v), kind: Kind::Code, pos }));
+        } else if token.contains('_') {
+            let whole = token.trim_matches('_');
+            if !whole.is_empty() {
+                terms.push(Term { text: whole.to_string(), kind: Kind::Ident, pos });
+            }
+            let parts: Vec<&str> = whole.split('_').filter(|p| !p.is_empty()).collect();
+            if parts.len() > 1 {
+                terms.extend(parts.into_iter().map(|p| word_term(p, pos)));
+            }
+        } else if token.strip_prefix('-').is_none() {
+            terms.push(word_term(token, pos));
+        }
+    }
+    if mode == Mode::Query && terms.iter().any(|t| t.kind == Kind::Code) {
+        terms.retain(|t| !(t.kind == Kind::Word && CODE_FILLERS.contains(&t.text.as_str())));
+    }
+    terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(text: &str, mode: Mode) -> Vec<String> {
+        analyze(text, mode).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn spellings_of_one_code_meet() {
+        for q in ["0xC07", "c07", "0x00000c07", "3079", "error 0xc07", "Error code: 0XC07"] {
+            assert!(texts(q, Mode::Query).contains(&"0xc07".to_string()), "{q}");
+        }
+        for q in ["0x80070005", "80070005", "2147942405", "-2147024891", "0X80070005"] {
+            assert!(texts(q, Mode::Query).contains(&"0x80070005".to_string()), "{q}");
+        }
+        assert_eq!(texts("18456", Mode::Query), ["0x4818", "0x18456"]);
+        assert_eq!(texts("18456", Mode::Text), ["0x4818"]);
+    }
+
+    #[test]
+    fn fillers_go_only_next_to_a_code() {
+        assert_eq!(texts("stop code 0x50", Mode::Query), ["0x50"]);
+        assert_eq!(texts("error opening file", Mode::Query), ["error", "opening", "file"]);
+        assert_eq!(texts("error 0x50", Mode::Text), ["error", "0x50"]);
+    }
+
+    #[test]
+    fn identifiers_keep_their_whole_and_their_parts() {
+        assert_eq!(
+            texts("NET::ERR_CERT_DATE_INVALID", Mode::Text),
+            ["net", "err_cert_date_invalid", "err", "cert", "date", "invalid"]
+        );
+        assert_eq!(texts("E_ACCESSDENIED", Mode::Code), ["e_accessdenied", "e", "accessdenied"]);
+        assert_eq!(texts(r"C:\Windows\SoftwareDistribution", Mode::Text), ["c", "window", "softwaredistribution"]);
+        assert_eq!(texts("NDR 5.7.1, ORA-12154", Mode::Text), ["ndr", "5.7.1", "ora", "0x2f7a"]);
+    }
+
+    #[test]
+    fn folding_and_stemming() {
+        assert_eq!(texts("Crème Brûlée ﬁles", Mode::Text), ["creme", "brulee", "file"]);
+        assert_eq!(texts("policies certificates access status", Mode::Text), ["policy", "certificate", "access", "status"]);
+    }
+
+    #[test]
+    fn words_that_look_like_hex_stay_words() {
+        assert_eq!(texts("cafe dead beef", Mode::Query), ["cafe", "dead", "beef"]);
+        assert_eq!(texts("0xZZ -x", Mode::Query), ["0xzz", "x"]);
+    }
+}

@@ -1,0 +1,5 @@
+//! Search. `analyze` is the text analysis shared with the browser runtime: the same
+//! specification (docs/search-analysis.md) is implemented in JavaScript and checked against
+//! vectors this side generates.
+
+pub mod analyze;
