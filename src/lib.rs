@@ -61,6 +61,8 @@ pub enum BuildError {
     Render(#[from] RenderError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Search(#[from] search::engine::SearchError),
 }
 
 impl BuildError {
@@ -93,6 +95,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
         files: rendered.files,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// `fixbook search`: the records that best match `query`, best first. The tantivy index is
+/// kept in `<root>/.fixbook-cache/` and rebuilt only when the knowledge base changed.
+pub fn search(root: &Path, query: &str, limit: usize) -> Result<Vec<search::engine::Hit>, BuildError> {
+    let index = search::engine::open_or_build(root, || load_site(root))??;
+    Ok(search::engine::search(&index, query, limit)?)
 }
 
 fn progress_bar(wanted: bool, records: usize) -> indicatif::ProgressBar {

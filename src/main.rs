@@ -25,6 +25,19 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Search the knowledge base from the terminal: codes in any spelling, words, typos.
+    #[command(allow_negative_numbers = true)]
+    Search {
+        /// An optional knowledge-base folder (default: the current one), then the query.
+        #[arg(value_name = "[DIR] QUERY", num_args = 1..=2, required = true)]
+        args: Vec<String>,
+        /// Print the hits as a JSON array (id, code, title, product, summary, url, score).
+        #[arg(long)]
+        json: bool,
+        /// How many hits to show.
+        #[arg(long, short = 'n', default_value_t = 10)]
+        limit: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +56,29 @@ fn main() -> ExitCode {
                             s.files,
                             s.seconds
                         );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(&e, e.hint()),
+            }
+        }
+        Command::Search { args, json, limit } => {
+            let (dir, query) = match args.as_slice() {
+                [query] => (PathBuf::from("."), query.as_str()),
+                [dir, query] => (PathBuf::from(dir), query.as_str()),
+                _ => unreachable!("clap allows one or two values"),
+            };
+            match fixbook::search(&dir, query, limit) {
+                Ok(hits) if json => {
+                    println!("{}", serde_json::to_string_pretty(&hits).expect("hits serialise"));
+                    ExitCode::SUCCESS
+                }
+                Ok(hits) => {
+                    if hits.is_empty() {
+                        println!("No records match \"{query}\".");
+                    }
+                    for (n, h) in hits.iter().enumerate() {
+                        println!("{:>2}. {}  {}\n    {}\n    {}", n + 1, h.code, h.product, h.title, h.url);
                     }
                     ExitCode::SUCCESS
                 }

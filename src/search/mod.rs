@@ -3,3 +3,4 @@
 //! vectors this side generates.
 
 pub mod analyze;
+pub mod engine;

@@ -90,3 +90,121 @@ fn javascript_analyzer_matches_the_vectors() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// ---- `fixbook search` (tantivy) -------------------------------------------------------
+
+use crate::support::{fixbook, fixture, kb, sample_kb};
+
+fn top(root: &std::path::Path, query: &str) -> Vec<String> {
+    fixbook::search(root, query, 5).unwrap_or_else(|e| panic!("{query}: {e}")).into_iter().map(|h| h.id).collect()
+}
+
+/// The spellings a person may type for `code`: case, `0x`, padding, decimal, signed decimal.
+fn spellings(code: &str) -> Vec<String> {
+    let mut out = vec![code.to_string(), code.to_uppercase(), code.to_lowercase(), format!("error {code}"), format!("{code} error code")];
+    if let Some(value) = code.to_lowercase().strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok()) {
+        out.push(format!("0x{value:08X}"));
+        out.push(format!("{value:x}"));
+        out.push(value.to_string());
+        if (1u64 << 31..1u64 << 32).contains(&value) {
+            out.push(format!("-{}", (1u64 << 32) - value));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_sample_code_in_every_spelling_ranks_its_record_first() {
+    let dir = sample_kb();
+    let index = fixbook::search::engine::open_or_build(dir.path(), || fixbook::load_site(dir.path())).unwrap().unwrap();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(dir.path().join("content")).into_iter().map(Result::unwrap) {
+        if entry.path().extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let id = entry.path().strip_prefix(dir.path().join("content")).unwrap().with_extension("").display().to_string();
+        let record: toml::Table = toml::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
+        let mut queries = spellings(record["code"].as_str().unwrap());
+        for alias in record.get("aliases").and_then(|a| a.as_array()).into_iter().flatten() {
+            queries.push(alias.as_str().unwrap().to_string());
+        }
+        for q in queries {
+            let hits: Vec<String> = fixbook::search::engine::search(&index, &q, 5).unwrap().into_iter().map(|h| h.id).collect();
+            assert_eq!(hits.first(), Some(&id), "query {q:?} should find {id} first, got {hits:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 150, "{checked} queries");
+}
+
+#[test]
+fn words_typos_and_symptoms_find_the_record() {
+    let dir = sample_kb();
+    for (query, id) in [
+        ("certifcate expird", "browser/net-err_cert_date_invalid"),
+        ("your connection is not private clock", "browser/net-err_cert_date_invalid"),
+        ("permision denied publickey", "ssh-git/permission-denied-publickey"),
+        ("bad gatway", "reverse-proxy/http-502"),
+        ("upload too large", "reverse-proxy/http-413"),
+        ("wsus app pool stopped", "windows-update/0x80244022"),
+        ("credssp oracle remediation", "remote-desktop/0x80090302"),
+        ("someone doing something nasty", "ssh-git/remote-host-identification-changed"),
+    ] {
+        let hits = top(dir.path(), query);
+        assert_eq!(hits.first().map(String::as_str), Some(id), "{query:?}: {hits:?}");
+    }
+}
+
+#[test]
+fn codes_never_typo_match_each_other() {
+    let dir = kb(&fixture("base"), &[]);
+    std::fs::write(
+        dir.path().join("content/wu/0x80070006.toml"),
+        "code = \"0x80070006\"\nproduct = \"wu\"\ntitle = \"Windows Update error 0x80070006\"\nsummary = \"The handle is invalid.\"\n",
+    )
+    .unwrap();
+    for q in ["0x80070005", "80070005", "-2147024891"] {
+        let hits = top(dir.path(), q);
+        assert_eq!(hits, ["wu/0x80070005"], "{q}");
+    }
+}
+
+#[test]
+fn search_on_the_command_line_and_as_json() {
+    let dir = sample_kb();
+    let (code, stdout, stderr) = fixbook(&["search", "0XC07"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with(" 1. 0xc07  Remote Desktop\n    Remote Desktop error 0xc07"), "{stdout}");
+    let (code, stdout, _) = fixbook(&["search", ".", "-2147024891", "--json", "--limit", "2"], dir.path());
+    assert_eq!(code, 0);
+    let hits: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let first = &hits[0];
+    assert_eq!(first["id"], "windows-update/0x80070005");
+    assert_eq!(first["code"], "0x80070005");
+    assert_eq!(first["url"], "https://help.example.com/windows-update/0x80070005/");
+    assert!(first["score"].as_f64().unwrap() > 0.0 && first["title"].is_string());
+    assert!(hits.as_array().unwrap().len() <= 2);
+    let (_, stdout, _) = fixbook(&["search", "zzzqqq"], dir.path());
+    assert_eq!(stdout, "No records match \"zzzqqq\".\n");
+}
+
+#[test]
+fn the_index_is_cached_and_rebuilt_when_records_change() {
+    let dir = kb(&fixture("base"), &[]);
+    assert_eq!(top(dir.path(), "0xc07"), ["rd/0xc07"]);
+    let stamp = dir.path().join(".fixbook-cache/search/fingerprint");
+    let first = std::fs::metadata(&stamp).unwrap().modified().unwrap();
+    assert!(std::fs::read_to_string(dir.path().join(".fixbook-cache/.gitignore")).unwrap().contains('*'));
+    top(dir.path(), "0x204");
+    assert_eq!(std::fs::metadata(&stamp).unwrap().modified().unwrap(), first, "an unchanged knowledge base reuses the index");
+
+    let file = dir.path().join("content/rd/0x204.toml");
+    let text = std::fs::read_to_string(&file).unwrap().replace("port 3389.", "port 3389 (zebra).");
+    std::fs::write(&file, text).unwrap();
+    assert_eq!(top(dir.path(), "zebra"), ["rd/0x204"], "a changed record is searchable at once");
+
+    std::fs::write(&file, "code = \"0x204\"\nproduct = \"nope\"\ntitle = \"t\"\nsummary = \"s\"\n").unwrap();
+    let (code, _, stderr) = fixbook(&["search", "0x204"], dir.path());
+    assert_eq!(code, 1);
+    assert!(stderr.contains("unknown product `nope`"), "{stderr}");
+}

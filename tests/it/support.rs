@@ -33,6 +33,14 @@ pub fn kb(base: &Path, overlays: &[&Path]) -> TempDir {
     dir
 }
 
+/// A scratch copy of the bundled sample knowledge base (site.toml and content/ only).
+pub fn sample_kb() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo_root().join("site.toml"), dir.path().join("site.toml")).unwrap();
+    copy_dir(&repo_root().join("content"), &dir.path().join("content"));
+    dir
+}
+
 /// A built site in a temporary folder.
 pub struct Built {
     _dir: TempDir,
