@@ -12,7 +12,7 @@ use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextO
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
-use super::analyze::{analyze, Kind, Mode};
+use super::analyze::{analyze, fold, tokens, Kind, Mode};
 use crate::config::SITE_FILE;
 use crate::fs::{self, FsError};
 use crate::load;
@@ -21,7 +21,7 @@ use crate::site::Site;
 
 pub const CACHE_DIR: &str = ".fixbook-cache";
 /// Bumped whenever the schema or the analysis changes, so old caches are rebuilt.
-const INDEX_FORMAT: u32 = 1;
+const INDEX_FORMAT: u32 = 2;
 
 /// How much a match in each field counts. A code or alias match outranks any text match.
 const CODE_BOOST: f32 = 20.0;
@@ -92,6 +92,9 @@ struct Fields {
     id: Field,
     code: Field,
     aliases: Field,
+    /// Each code and alias as one term (its folded tokens joined by spaces), so that typing a
+    /// whole alias such as "Bad Gateway" or "Permission denied (publickey)" is a code match.
+    whole: Field,
     title: Field,
     summary: Field,
     keywords: Field,
@@ -111,6 +114,7 @@ fn schema() -> (Schema, Fields) {
         id: b.add_text_field("id", STRING | STORED),
         code: b.add_text_field("code", indexed(CODE_TOKENIZER) | STORED),
         aliases: b.add_text_field("aliases", indexed(CODE_TOKENIZER)),
+        whole: b.add_text_field("whole", STRING),
         title: b.add_text_field("title", indexed(TEXT_TOKENIZER) | STORED),
         summary: b.add_text_field("summary", indexed(TEXT_TOKENIZER) | STORED),
         keywords: b.add_text_field("keywords", indexed(TEXT_TOKENIZER)),
@@ -179,8 +183,10 @@ fn build_index(site: &Site, cache: &Path) -> Result<Index, SearchError> {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, r.id.as_str());
         doc.add_text(f.code, r.code());
+        doc.add_text(f.whole, whole(r.code()));
         for a in &r.aliases {
             doc.add_text(f.aliases, a);
+            doc.add_text(f.whole, whole(a));
         }
         doc.add_text(f.title, &r.title);
         doc.add_text(f.summary, &r.summary);
@@ -197,6 +203,11 @@ fn build_index(site: &Site, cache: &Path) -> Result<Index, SearchError> {
     }
     writer.commit().map_err(fail)?;
     Ok(index)
+}
+
+/// A code or alias as one comparable unit: `Permission denied (publickey).` -> `permission denied publickey`.
+fn whole(text: &str) -> String {
+    tokens(&fold(text)).join(" ")
 }
 
 /// Short texts that say what a record is about: tags, symptoms, cause and fix titles.
@@ -230,7 +241,10 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
     };
     for t in &terms {
         let is_last = typing && Some(t.pos) == last_pos;
-        let code_fields: &[(Field, f32)] = &[(f.code, CODE_BOOST), (f.aliases, CODE_BOOST)];
+        // The code boost is for a code's identity; a plain word inside a code written as a
+        // sentence ("REMOTE HOST IDENTIFICATION HAS CHANGED") counts like a title word.
+        let code_boost = if t.kind == Kind::Word { TITLE_BOOST } else { CODE_BOOST };
+        let code_fields: &[(Field, f32)] = &[(f.code, code_boost), (f.aliases, code_boost)];
         // Codes and identifiers also appear in prose; words can be in a code field (aliases such as "Bad Gateway").
         for &(field, boost) in code_fields.iter().chain(&text_fields) {
             add(field, &t.text, boost, Match::Exact);
@@ -245,6 +259,10 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
                 }
             }
         }
+    }
+    let typed = whole(query);
+    if !typed.is_empty() {
+        add(f.whole, &typed, CODE_BOOST, Match::Exact);
     }
     if clauses.is_empty() {
         return Ok(Vec::new());

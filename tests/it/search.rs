@@ -208,3 +208,48 @@ fn the_index_is_cached_and_rebuilt_when_records_change() {
     assert_eq!(code, 1);
     assert!(stderr.contains("unknown product `nope`"), "{stderr}");
 }
+
+/// success@1 and @5 of the judged queries (tests/search/judged.toml), per kind, printed for the
+/// record; code and symbol queries must all be @1, everything @5.
+#[test]
+fn judged_queries_rank_the_expected_record() {
+    #[derive(serde::Deserialize)]
+    struct Judged {
+        query: Vec<Query>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Query {
+        kind: String,
+        q: String,
+        expect: String,
+    }
+    let judged: Judged = toml::from_str(&std::fs::read_to_string(repo_root().join("tests/search/judged.toml")).unwrap()).unwrap();
+    assert!(judged.query.len() >= 60, "{} judged queries", judged.query.len());
+    let dir = sample_kb();
+    let index = fixbook::search::engine::open_or_build(dir.path(), || fixbook::load_site(dir.path())).unwrap().unwrap();
+    let mut by_kind: std::collections::BTreeMap<&str, (usize, usize, usize)> = Default::default();
+    let mut misses = Vec::new();
+    for j in &judged.query {
+        let hits: Vec<String> = fixbook::search::engine::search(&index, &j.q, 5).unwrap().into_iter().map(|h| h.id).collect();
+        let rank = hits.iter().position(|h| *h == j.expect);
+        let e = by_kind.entry(j.kind.as_str()).or_default();
+        e.0 += 1;
+        e.1 += usize::from(rank == Some(0));
+        e.2 += usize::from(rank.is_some());
+        if rank != Some(0) {
+            misses.push(format!("{} {:?}: expected {} got {:?}", j.kind, j.q, j.expect, hits));
+        }
+    }
+    let mut report = String::from("judged queries (tantivy): kind, n, success@1, success@5\n");
+    for (kind, (n, at1, at5)) in &by_kind {
+        report.push_str(&format!("  {kind:<7} {n:>3} {:>5.1}% {:>5.1}%\n", 100.0 * *at1 as f64 / *n as f64, 100.0 * *at5 as f64 / *n as f64));
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{report}{}", misses.join("\n"));
+    for (kind, (n, at1, at5)) in &by_kind {
+        assert_eq!(at5, n, "{kind}: every judged query must be in the top 5\n{report}{}", misses.join("\n"));
+        if matches!(*kind, "code" | "symbol") {
+            assert_eq!(at1, n, "{kind}: every code query must be first\n{report}{}", misses.join("\n"));
+        }
+    }
+}
