@@ -100,7 +100,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
 /// `fixbook search`: the records that best match `query`, best first. The tantivy index is
 /// kept in `<root>/.fixbook-cache/` and rebuilt only when the knowledge base changed.
 pub fn search(root: &Path, query: &str, limit: usize) -> Result<Vec<search::engine::Hit>, BuildError> {
-    let index = search::engine::open_or_build(root, || load_site(root))??;
+    let index = search::engine::open_or_build(root, || load_site(root))?;
     Ok(search::engine::search(&index, query, limit)?)
 }
 

@@ -148,21 +148,20 @@ pub fn fingerprint(root: &Path) -> u64 {
 }
 
 /// The cached index for the knowledge base at `root`, rebuilt from `load_site()` when stale.
-pub fn open_or_build<E>(root: &Path, load_site: impl FnOnce() -> Result<Site, E>) -> Result<Result<Index, SearchError>, E> {
+pub fn open_or_build<E: From<SearchError>>(root: &Path, load_site: impl FnOnce() -> Result<Site, E>) -> Result<Index, E> {
     let cache = root.join(CACHE_DIR).join("search");
     let stamp = cache.join("fingerprint");
     let expected = fingerprint(root).to_string();
     if std::fs::read_to_string(&stamp).is_ok_and(|s| s == expected) {
         if let Ok(index) = Index::open_in_dir(cache.join("index")) {
             register(&index);
-            return Ok(Ok(index));
+            return Ok(index);
         }
     }
     let site = load_site()?;
-    Ok(build_index(&site, &cache).and_then(|index| {
-        fs::write(&stamp, expected.as_bytes())?;
-        Ok(index)
-    }))
+    let index = build_index(&site, &cache)?;
+    fs::write(&stamp, expected.as_bytes()).map_err(SearchError::from)?;
+    Ok(index)
 }
 
 fn build_index(site: &Site, cache: &Path) -> Result<Index, SearchError> {

@@ -116,7 +116,7 @@ fn spellings(code: &str) -> Vec<String> {
 #[test]
 fn every_sample_code_in_every_spelling_ranks_its_record_first() {
     let dir = sample_kb();
-    let index = fixbook::search::engine::open_or_build(dir.path(), || fixbook::load_site(dir.path())).unwrap().unwrap();
+    let index = fixbook::search::engine::open_or_build(dir.path(), || fixbook::load_site(dir.path())).unwrap();
     let mut checked = 0;
     for entry in walkdir::WalkDir::new(dir.path().join("content")).into_iter().map(Result::unwrap) {
         if entry.path().extension().is_none_or(|x| x != "toml") {
@@ -234,7 +234,7 @@ type Scores = std::collections::BTreeMap<String, (usize, usize, usize, usize)>;
 /// `prefix`). A code shared by several products gives tied records; the expected one counts
 /// as first "up to ties" when every hit above it has the same code.
 fn score(root: &std::path::Path, prefix: &str, label: &str) -> (Scores, String) {
-    let index = fixbook::search::engine::open_or_build(root, || fixbook::load_site(root)).unwrap().unwrap();
+    let index = fixbook::search::engine::open_or_build(root, || fixbook::load_site(root)).unwrap();
     let mut by_kind = Scores::new();
     let mut misses = String::new();
     for j in judged() {
