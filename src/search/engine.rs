@@ -224,6 +224,8 @@ fn keywords(r: &Record) -> impl Iterator<Item = &str> {
 pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
     let fail = |source| SearchError::Index { path: PathBuf::from(CACHE_DIR), source };
     let (_, f) = schema();
+    let reader = index.reader().map_err(fail)?;
+    let searcher = reader.searcher();
     let terms = analyze(query, Mode::Query);
     let typing = !query.ends_with(char::is_whitespace);
     let last_pos = terms.last().map(|t| t.pos);
@@ -238,7 +240,15 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
         };
         clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
     };
+    // A word found nowhere is a typo: its near matches are all there is, so they count in
+    // full. A word that exists keeps exact matches above near ones.
+    let known = |text: &str| {
+        [f.code, f.aliases, f.title, f.summary, f.keywords, f.body]
+            .iter()
+            .any(|&field| searcher.doc_freq(&Term::from_field_text(field, text)).unwrap_or(0) > 0)
+    };
     for t in &terms {
+        let fuzzy_factor = if t.kind == Kind::Word && !known(&t.text) { 1.0 } else { FUZZY_FACTOR };
         let is_last = typing && Some(t.pos) == last_pos;
         // The code boost is for a code's identity; a plain word inside a code written as a
         // sentence ("REMOTE HOST IDENTIFICATION HAS CHANGED") counts like a title word.
@@ -254,7 +264,7 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
                 let n = t.text.chars().count();
                 let edits = if n >= 8 { 2 } else if n >= 4 { 1 } else { 0 };
                 if edits > 0 {
-                    add(field, &t.text, boost * FUZZY_FACTOR, Match::Fuzzy(edits));
+                    add(field, &t.text, boost * fuzzy_factor, Match::Fuzzy(edits));
                 }
             }
         }
@@ -266,8 +276,6 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
     if clauses.is_empty() {
         return Ok(Vec::new());
     }
-    let reader = index.reader().map_err(fail)?;
-    let searcher = reader.searcher();
     let top = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit.max(1)).order_by_score()).map_err(fail)?;
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {

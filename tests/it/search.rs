@@ -329,3 +329,20 @@ fn judged_queries_in_a_generated_corpus() {
         }
     }
 }
+
+#[test]
+fn exact_words_rank_above_near_misses() {
+    let dir = kb(&fixture("base"), &[]);
+    std::fs::write(
+        dir.path().join("content/wu/0x1.toml"),
+        "code = \"0x1\"\nproduct = \"wu\"\ntitle = \"Windows Update error 0x1\"\nsummary = \"A block list stopped the update.\"\n",
+    )
+    .unwrap();
+    // "clock" exists (rd/0xc07: "Clocks differ"), so "block" (one edit away) ranks below it...
+    let hits = top(dir.path(), "clock");
+    let at = |id: &str| hits.iter().position(|h| h == id);
+    assert_eq!(at("rd/0xc07"), Some(0), "{hits:?}");
+    assert!(at("wu/0x1").is_some_and(|p| p > 0), "{hits:?}");
+    // ...while a word found nowhere is a typo, and its near matches are what it finds.
+    assert_eq!(top(dir.path(), "blok list").first().map(String::as_str), Some("wu/0x1"));
+}
