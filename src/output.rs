@@ -2,9 +2,7 @@
 //! output only when everything succeeded. Fixbook marks the folders it makes and never
 //! removes a folder without its mark.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use crate::fs::{self, FsError};
 
@@ -13,7 +11,7 @@ pub const MARKER: &str = ".fixbook";
 const MARKER_TEXT: &str = "This folder is written by Fixbook and replaced as a whole on every build.\n\
 Do not keep your own files here: they would be removed by the next build.\n";
 
-/// Where rendered files go: a folder on disk, or memory (tests, previews).
+/// Where rendered files go.
 pub trait Sink: Sync {
     /// `path` is site-relative with `/` separators, already sanitised.
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), FsError>;
@@ -31,24 +29,6 @@ impl Sink for DirSink {
             fs::create_dir_all(parent)?;
         }
         fs::write(&full, bytes)
-    }
-}
-
-#[derive(Default)]
-pub struct MemorySink {
-    pub files: Mutex<BTreeMap<String, Vec<u8>>>,
-}
-
-impl Sink for MemorySink {
-    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), FsError> {
-        self.files.lock().expect("a writer panicked").insert(path.to_string(), bytes.to_vec());
-        Ok(())
-    }
-}
-
-impl MemorySink {
-    pub fn into_files(self) -> BTreeMap<String, Vec<u8>> {
-        self.files.into_inner().expect("a writer panicked")
     }
 }
 
