@@ -76,6 +76,11 @@ impl SiteConfig {
                     Diagnostic::at(file, source, key.span(), format!("product key `{}` cannot be used in a URL", key.get_ref()))
                         .with_hint("use lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
                 );
+            } else if RESERVED_FOLDERS.contains(&key.get_ref().as_str()) {
+                errors.push(
+                    Diagnostic::at(file, source, key.span(), format!("product key `{}` is the name of a folder Fixbook writes", key.get_ref()))
+                        .with_hint(format!("choose another key; these are taken: {}", RESERVED_FOLDERS.join(", "))),
+                );
             }
         }
         if config.products.is_empty() {
@@ -115,6 +120,9 @@ impl SiteConfig {
 }
 
 /// Lowercase ASCII letters, digits, `-` and `_`, not starting with a separator.
+/// Top-level folders of the output that a product's pages must not land in.
+pub const RESERVED_FOLDERS: &[&str] = &["assets", "codes", "search", "tags"];
+
 pub fn is_url_segment(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -154,5 +162,12 @@ name = "Remote Desktop"
         let src = SITE.replace("remote-desktop", "\"Remote Desktop\"");
         let errs = SiteConfig::parse(Path::new("site.toml"), &src).unwrap_err();
         assert!(errs[0].message.contains("cannot be used in a URL"), "{errs:?}");
+    }
+
+    #[test]
+    fn product_keys_cannot_take_the_site_folders() {
+        let src = SITE.replace("remote-desktop", "search");
+        let errs = SiteConfig::parse(Path::new("site.toml"), &src).unwrap_err();
+        assert!(errs[0].message.contains("is the name of a folder Fixbook writes"), "{errs:?}");
     }
 }

@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use diagnostic::Diagnostics;
-use output::OutputError;
+use output::{OutputError, Sink};
+pub use render::LinkStyle;
 use render::RenderError;
 use site::Site;
 use theme::{Theme, ThemeError};
@@ -41,6 +42,8 @@ pub struct BuildOptions {
     pub out: PathBuf,
     /// Allow a progress bar on stderr when it is a terminal.
     pub progress: bool,
+    /// How pages link to each other (`--relative-links`).
+    pub links: render::LinkStyle,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +89,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let theme = Theme::load(&site.root)?;
     let bar = progress_bar(opts.progress, site.records.len());
     let rendered = output::publish(&opts.out, |sink| {
-        render::render(&site, &theme, sink, &|| bar.inc(1)).map_err(BuildError::from)
+        let (rendered, index) = rayon::join(|| render::render(&site, &theme, sink, opts.links, &|| bar.inc(1)), || search::index::build(&site));
+        let mut rendered = rendered?;
+        for (path, bytes) in &index {
+            sink.put(path, bytes).map_err(RenderError::from)?;
+        }
+        rendered.files += index.len();
+        Ok::<_, BuildError>(rendered)
     })?;
     bar.finish_and_clear();
     Ok(BuildSummary {

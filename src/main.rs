@@ -24,6 +24,10 @@ enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Link pages relative to each other, naming index.html: for a sub-path, a file
+        /// share or opening the files straight from disk.
+        #[arg(long)]
+        relative_links: bool,
     },
     /// Search the knowledge base from the terminal: codes in any spelling, words, typos.
     #[command(allow_negative_numbers = true)]
@@ -43,8 +47,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { dir, out, quiet } => {
-            let opts = fixbook::BuildOptions { root: dir, out: out.clone(), progress: !quiet };
+        Command::Build { dir, out, quiet, relative_links } => {
+            let links = if relative_links { fixbook::LinkStyle::Relative } else { fixbook::LinkStyle::Absolute };
+            let opts = fixbook::BuildOptions { root: dir, out: out.clone(), progress: !quiet, links };
             match fixbook::build(&opts) {
                 Ok(s) => {
                     if !quiet {

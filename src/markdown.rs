@@ -135,6 +135,23 @@ fn is_script_url(dest: &str) -> bool {
     dest.contains(':') && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
 }
 
+/// The words a reader sees in a Markdown text, for the search index: text, inline code and
+/// image alt text, without markup, URLs or raw HTML tags. Blocks are separated by a newline.
+pub fn plain_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for event in Parser::new_ext(text, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock) => {
+                out.push('\n')
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Every `@/...` link or image destination in a Markdown text, in order.
 pub fn record_link_targets(text: &str) -> Vec<String> {
     if !text.contains(RECORD_LINK_PREFIX) {
@@ -249,5 +266,11 @@ mod tests {
         assert!(parse_record_link("@/../etc/passwd").is_none());
         assert!(parse_record_link("@/").is_none());
         assert_eq!(record_link_targets("[a](@/x/y) [b](https://e.com) ![c](@/p/q)"), vec!["@/x/y", "@/p/q"]);
+    }
+
+    #[test]
+    fn plain_text_keeps_words_not_markup() {
+        let text = plain_text("Run **`gpupdate /force`** then see [the guide](https://example.com/x).\n\n<b>raw</b> ![a diagram](d.png)");
+        assert_eq!(text, "Run gpupdate /force then see the guide.\nraw a diagram\n");
     }
 }

@@ -23,6 +23,7 @@ pub mod names {
     pub const TAGS: &str = "tags.html";
     pub const CODES: &str = "codes.html";
     pub const NOT_FOUND: &str = "404.html";
+    pub const SEARCH: &str = "search.html";
 }
 
 macro_rules! theme_file {
@@ -41,6 +42,7 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     theme_file!("tags.html"),
     theme_file!("codes.html"),
     theme_file!("404.html"),
+    theme_file!("search.html"),
 ];
 
 macro_rules! asset {
@@ -52,6 +54,9 @@ macro_rules! asset {
 const DEFAULT_ASSETS: &[(&str, &[u8])] = &[
     asset!("assets/fixbook.css"),
     asset!("assets/fixbook.js"),
+    asset!("assets/fixbook-analyze.js"),
+    asset!("assets/fixbook-search.js"),
+    asset!("assets/fixbook-search-ui.js"),
     asset!("assets/favicon.svg"),
 ];
 

@@ -42,6 +42,7 @@ pub fn tag_path(tag: &str) -> String {
 pub const HOME: &str = "";
 pub const CODES: &str = "codes/";
 pub const TAGS: &str = "tags/";
+pub const SEARCH: &str = "search/";
 
 #[cfg(test)]
 mod tests {

@@ -52,10 +52,20 @@ pub struct Rendered {
     pub files: usize,
 }
 
+/// How pages link to each other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LinkStyle {
+    /// From the base path of `base_url`: `/help/remote-desktop/0xc07/`.
+    #[default]
+    Absolute,
+    /// Relative to each page, naming `index.html`: for file shares, sub-paths and `file://`.
+    Relative,
+}
+
 /// Renders the whole site into `sink`. `on_record` is called once per record page written.
-pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, RenderError> {
-    let links = Links { root: site.config.base_path() };
-    let ctx = Shared { site, theme, sink, links: &links, site_view: SiteView::new(site, &links) };
+pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, RenderError> {
+    let absolute = Links::absolute(site.config.base_path());
+    let ctx = Shared { site, theme, sink, style, site_view: SiteView::new(site, &absolute), absolute };
 
     let record_results: Vec<Result<(), RenderError>> = (0..site.records.len())
         .into_par_iter()
@@ -71,10 +81,11 @@ pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, on_record: &(dyn Fn()
         ctx.tags(),
         ctx.codes(),
         ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![])),
+        ctx.search_page(),
     ];
     merge(record_results.into_iter().chain(list_results).collect())?;
-    // Records, products and tags, plus the home page, the A-Z index, the tag index and 404.
-    let pages = site.records.len() + site.by_product.len() + site.by_tag.len() + 4;
+    // Records, products and tags, plus the home page, the A-Z index, the tag index, 404 and search.
+    let pages = site.records.len() + site.by_product.len() + site.by_tag.len() + 5;
 
     let mut files = pages;
     for (path, bytes) in data::files(site) {
@@ -93,13 +104,15 @@ struct Shared<'a> {
     site: &'a Site,
     theme: &'a Theme,
     sink: &'a dyn Sink,
-    links: &'a Links,
+    style: LinkStyle,
+    absolute: Links,
+    /// The site as every page sees it, when links do not depend on the page.
     site_view: SiteView<'a>,
 }
 
 #[derive(Serialize)]
 struct PageContext<'a, T: Serialize> {
-    site: &'a SiteView<'a>,
+    site: std::borrow::Cow<'a, SiteView<'a>>,
     page: PageMeta,
     #[serde(flatten)]
     content: T,
@@ -121,13 +134,25 @@ impl<'a> Shared<'a> {
         }
     }
 
-    fn crumb(&self, name: &str, path: &str) -> Crumb {
-        Crumb { name: name.to_string(), url: self.links.href(path) }
+    /// The links written on the page at `page_path`.
+    fn links(&self, page_path: &str) -> Links {
+        match self.style {
+            LinkStyle::Absolute => self.absolute.clone(),
+            LinkStyle::Relative => Links::relative(page_path),
+        }
+    }
+
+    fn crumb(&self, links: &Links, name: &str, path: &str) -> Crumb {
+        Crumb { name: name.to_string(), url: links.href(path) }
     }
 
     fn render<T: Serialize>(&self, template: &'static str, what: &str, meta: PageMeta, content: T) -> Result<String, RenderError> {
         let fail = |detail: String| RenderError::Templates(vec![TemplateFailure { template, page: what.to_string(), detail }]);
-        let context = Context::from_serialize(PageContext { site: &self.site_view, page: meta, content })
+        let site = match self.style {
+            LinkStyle::Absolute => std::borrow::Cow::Borrowed(&self.site_view),
+            LinkStyle::Relative => std::borrow::Cow::Owned(SiteView::new(self.site, &Links::relative(&meta.path))),
+        };
+        let context = Context::from_serialize(PageContext { site, page: meta, content })
             .map_err(|e| fail(error_chain(&e)))?;
         render_template(&self.theme.tera, template, &context).map_err(fail)
     }
@@ -140,16 +165,17 @@ impl<'a> Shared<'a> {
     fn record_page(&self, i: usize) -> Result<(), RenderError> {
         let site = self.site;
         let r = &site.records[i];
-        let resolve = |id: &RecordId| site.get(id).map(|(_, path)| self.links.href(path));
-        let md = Renderer { raw_html: site.config.markdown.raw_html, resolve: &resolve };
-        let record = RecordView::new(site, i, self.links, &md);
         let path = &site.paths[i];
+        let links = self.links(path);
+        let resolve = |id: &RecordId| site.get(id).map(|(_, path)| links.href(path));
+        let md = Renderer { raw_html: site.config.markdown.raw_html, resolve: &resolve };
+        let record = RecordView::new(site, i, &links, &md);
         let product = site.config.product(r.product()).map_or(r.product(), |p| p.name.as_str());
         let mut meta = self.meta(
             &r.title,
             &r.summary,
             path,
-            vec![self.crumb(product, &url::product_path(r.product())), self.crumb(r.code(), path)],
+            vec![self.crumb(&links, product, &url::product_path(r.product())), self.crumb(&links, r.code(), path)],
         );
         meta.og_type = "article";
         meta.json_ld = Some(data::record_json_ld(site, i, &meta.canonical));
@@ -161,8 +187,8 @@ impl<'a> Shared<'a> {
         Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
     }
 
-    fn cards(&self, list: &[usize]) -> Vec<RecordCard<'a>> {
-        list.iter().map(|&i| RecordCard::new(self.site, i, self.links)).collect()
+    fn cards(&self, list: &[usize], links: &Links) -> Vec<RecordCard<'a>> {
+        list.iter().map(|&i| RecordCard::new(self.site, i, links)).collect()
     }
 
     fn home(&self) -> Result<(), RenderError> {
@@ -170,7 +196,7 @@ impl<'a> Shared<'a> {
         struct C<'v> {
             recent: Vec<RecordCard<'v>>,
         }
-        let recent = self.cards(&self.site.recently_updated(self.site.config.recent));
+        let recent = self.cards(&self.site.recently_updated(self.site.config.recent), &self.links(url::HOME));
         let c = &self.site.config;
         let meta = self.meta(&c.title, c.description.as_deref().unwrap_or(""), url::HOME, vec![]);
         let html = self.render(names::HOME, "the home page", meta, C { recent })?;
@@ -188,11 +214,12 @@ impl<'a> Shared<'a> {
             .by_product
             .par_iter()
             .map(|(key, list)| {
-                let product = ProductView::new(self.site, key, self.links);
                 let path = url::product_path(key);
+                let links = self.links(&path);
+                let product = ProductView::new(self.site, key, &links);
                 let description = product.description.unwrap_or("").to_string();
-                let meta = self.meta(product.name, &description, &path, vec![self.crumb(product.name, &path)]);
-                let html = self.render(names::PRODUCT, &path, meta, C { product, records: self.cards(list) })?;
+                let meta = self.meta(product.name, &description, &path, vec![self.crumb(&links, product.name, &path)]);
+                let html = self.render(names::PRODUCT, &path, meta, C { product, records: self.cards(list, &links) })?;
                 Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
             })
             .collect();
@@ -211,10 +238,12 @@ impl<'a> Shared<'a> {
             .par_iter()
             .map(|(_, (name, list))| {
                 let path = url::tag_path(name);
-                let tag = TagView { name: name.clone(), url: self.links.href(&path), count: list.len() };
+                let links = self.links(&path);
+                let tag = TagView { name: name.clone(), url: links.href(&path), count: list.len() };
                 let title = format!("Tagged “{name}”");
-                let meta = self.meta(&title, &title, &path, vec![self.crumb("Tags", url::TAGS), self.crumb(name, &path)]);
-                let html = self.render(names::TAG, &path, meta, One { tag, records: self.cards(list) })?;
+                let crumbs = vec![self.crumb(&links, "Tags", url::TAGS), self.crumb(&links, name, &path)];
+                let meta = self.meta(&title, &title, &path, crumbs);
+                let html = self.render(names::TAG, &path, meta, One { tag, records: self.cards(list, &links) })?;
                 Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
             })
             .collect();
@@ -224,13 +253,15 @@ impl<'a> Shared<'a> {
         struct All {
             tags: Vec<TagView>,
         }
+        let links = self.links(url::TAGS);
         let tags = self
             .site
             .by_tag
             .values()
-            .map(|(name, list)| TagView { name: name.clone(), url: self.links.href(&url::tag_path(name)), count: list.len() })
+            .map(|(name, list)| TagView { name: name.clone(), url: links.href(&url::tag_path(name)), count: list.len() })
             .collect();
-        let meta = self.meta("All tags", "Every tag used in the knowledge base.", url::TAGS, vec![self.crumb("Tags", url::TAGS)]);
+        let crumbs = vec![self.crumb(&links, "Tags", url::TAGS)];
+        let meta = self.meta("All tags", "Every tag used in the knowledge base.", url::TAGS, crumbs);
         let html = self.render(names::TAGS, url::TAGS, meta, All { tags })?;
         Ok(self.sink.put(&format!("{}index.html", url::TAGS), html.as_bytes())?)
     }
@@ -247,6 +278,7 @@ impl<'a> Shared<'a> {
         struct C<'v> {
             letters: Vec<Letter<'v>>,
         }
+        let links = self.links(url::CODES);
         let mut order: Vec<usize> = (0..self.site.records.len()).collect();
         let key = |i: &usize| {
             let r = &self.site.records[*i];
@@ -260,16 +292,25 @@ impl<'a> Shared<'a> {
                 let anchor = if letter == '#' { "num".to_string() } else { letter.to_ascii_lowercase().to_string() };
                 letters.push(Letter { letter, anchor, records: Vec::new() });
             }
-            letters.last_mut().expect("pushed above").records.push(RecordCard::new(self.site, i, self.links));
+            letters.last_mut().expect("pushed above").records.push(RecordCard::new(self.site, i, &links));
         }
         let meta = self.meta(
             "All error codes, A-Z",
             "Every error code in the knowledge base, sorted.",
             url::CODES,
-            vec![self.crumb("Codes A-Z", url::CODES)],
+            vec![self.crumb(&links, "Codes A-Z", url::CODES)],
         );
         let html = self.render(names::CODES, url::CODES, meta, C { letters })?;
         Ok(self.sink.put(&format!("{}index.html", url::CODES), html.as_bytes())?)
+    }
+}
+
+impl Shared<'_> {
+    /// The search page: results for `?q=` are rendered in the browser from the index.
+    fn search_page(&self) -> Result<(), RenderError> {
+        let links = self.links(url::SEARCH);
+        let meta = self.meta("Search", "Search every error code and article.", url::SEARCH, vec![self.crumb(&links, "Search", url::SEARCH)]);
+        self.page(names::SEARCH, &format!("{}index.html", url::SEARCH), "the search page", meta)
     }
 }
 

@@ -8,20 +8,44 @@ use crate::record::{Date, Record, RecordId};
 use crate::site::Site;
 use crate::url;
 
-/// Turns site-relative paths into the hrefs written on a page.
+/// Turns site-relative paths into the hrefs written on one page. The only place that decides
+/// what a link looks like.
 #[derive(Debug, Clone)]
 pub struct Links {
-    /// What every site link starts with: the base path of `base_url` ("/" or "/help/").
-    pub root: String,
+    /// What every site link starts with: the base path of `base_url` ("/" or "/help/"), or
+    /// for relative links as many "../" as the page is deep.
+    root: String,
+    /// Folder links name their `index.html`, so they work from a file share or `file://`.
+    index_file: bool,
 }
 
 impl Links {
+    /// Links from the site's base path: `/help/remote-desktop/0xc07/`.
+    pub fn absolute(base_path: String) -> Links {
+        Links { root: base_path, index_file: false }
+    }
+
+    /// Links relative to the page at `page_path`: `../../remote-desktop/0xc07/index.html`.
+    pub fn relative(page_path: &str) -> Links {
+        Links { root: "../".repeat(page_path.matches('/').count()), index_file: true }
+    }
+
+    /// The href of a page or file.
     pub fn href(&self, path: &str) -> String {
-        format!("{}{}", self.root, path)
+        if self.index_file && (path.is_empty() || path.ends_with('/')) {
+            format!("{}{path}index.html", self.root)
+        } else {
+            format!("{}{path}", self.root)
+        }
+    }
+
+    /// The href of a folder that the caller appends file names to (`assets/`, `search/`).
+    pub fn folder(&self, path: &str) -> String {
+        format!("{}{path}", self.root)
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct SiteView<'a> {
     pub title: &'a str,
     pub description: Option<&'a str>,
@@ -32,6 +56,10 @@ pub struct SiteView<'a> {
     pub tags_url: String,
     pub feed_url: String,
     pub assets_url: String,
+    /// The search page; the header's search form submits to it.
+    pub search_url: String,
+    /// The folder holding the search index (its `manifest.js`).
+    pub search_index_url: String,
     pub products: Vec<ProductView<'a>>,
     pub record_count: usize,
 }
@@ -48,14 +76,16 @@ impl<'a> SiteView<'a> {
             codes_url: links.href(url::CODES),
             tags_url: links.href(url::TAGS),
             feed_url: links.href("atom.xml"),
-            assets_url: links.href("assets/"),
+            assets_url: links.folder("assets/"),
+            search_url: links.href(url::SEARCH),
+            search_index_url: links.folder(crate::search::index::DIR),
             products: site.by_product.keys().map(|k| ProductView::new(site, k, links)).collect(),
             record_count: site.records.len(),
         }
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct ProductView<'a> {
     pub key: &'a str,
     pub name: &'a str,

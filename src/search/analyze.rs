@@ -1,5 +1,5 @@
 //! Text analysis for search, as specified in docs/search-analysis.md. Every rule here has a
-//! twin in `themes/default/search/analyze.js`; `tests/search/analysis-vectors.json` holds the
+//! twin in `themes/default/static/assets/fixbook-analyze.js`; `tests/search/analysis-vectors.json` holds the
 //! expected output of both.
 
 use serde::Serialize;
@@ -48,6 +48,12 @@ pub fn fold(text: &str) -> String {
 
 fn is_token_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
+}
+
+/// A code or alias as one comparable unit: `Permission denied (publickey).` ->
+/// `permission denied publickey`.
+pub fn whole(text: &str) -> String {
+    tokens(&fold(text)).join(" ")
 }
 
 /// Splits folded text into raw tokens: runs of letters, digits and `_`; a `.` between two

@@ -12,26 +12,17 @@ use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextO
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
-use super::analyze::{analyze, fold, tokens, Kind, Mode};
+use super::analyze::{analyze, whole, Kind, Mode};
+use super::doc::*;
+use super::index::MIN_PREFIX_CHARS;
 use crate::config::SITE_FILE;
 use crate::fs::{self, FsError};
 use crate::load;
-use crate::record::Record;
 use crate::site::Site;
 
 pub const CACHE_DIR: &str = ".fixbook-cache";
 /// Bumped whenever the schema or the analysis changes, so old caches are rebuilt.
-const INDEX_FORMAT: u32 = 2;
-
-/// How much a match in each field counts. A code or alias match outranks any text match.
-const CODE_BOOST: f32 = 20.0;
-const TITLE_BOOST: f32 = 3.0;
-const SUMMARY_BOOST: f32 = 2.0;
-const KEYWORDS_BOOST: f32 = 1.5;
-const BODY_BOOST: f32 = 1.0;
-/// Typo and prefix matches count for less than the exact word.
-const FUZZY_FACTOR: f32 = 0.3;
-const PREFIX_FACTOR: f32 = 0.5;
+const INDEX_FORMAT: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Hit {
@@ -178,46 +169,28 @@ fn build_index(site: &Site, cache: &Path) -> Result<Index, SearchError> {
     register(&index);
     let mut writer: IndexWriter = index.writer(50_000_000).map_err(fail)?;
     let base = site.config.base_url();
-    for (r, path) in site.records.iter().zip(&site.paths) {
+    for i in 0..site.records.len() {
+        let d = SearchDoc::new(site, i);
         let mut doc = TantivyDocument::default();
-        doc.add_text(f.id, r.id.as_str());
-        doc.add_text(f.code, r.code());
-        doc.add_text(f.whole, whole(r.code()));
-        for a in &r.aliases {
+        doc.add_text(f.id, d.id);
+        doc.add_text(f.code, d.code);
+        doc.add_text(f.whole, whole(d.code));
+        for a in d.aliases {
             doc.add_text(f.aliases, a);
             doc.add_text(f.whole, whole(a));
         }
-        doc.add_text(f.title, &r.title);
-        doc.add_text(f.summary, &r.summary);
-        for k in keywords(r) {
+        doc.add_text(f.title, d.title);
+        doc.add_text(f.summary, d.summary);
+        for k in &d.keywords {
             doc.add_text(f.keywords, k);
         }
-        for b in r.markdown_fields().chain(r.takeaways.iter().map(String::as_str)) {
-            doc.add_text(f.body, b);
-        }
-        let product = site.config.product(r.product()).map_or(r.product(), |p| p.name.as_str());
-        doc.add_text(f.product, product);
-        doc.add_text(f.url, format!("{base}{path}"));
+        doc.add_text(f.body, &d.body);
+        doc.add_text(f.product, d.product_name);
+        doc.add_text(f.url, format!("{base}{}", d.path));
         writer.add_document(doc).map_err(fail)?;
     }
     writer.commit().map_err(fail)?;
     Ok(index)
-}
-
-/// A code or alias as one comparable unit: `Permission denied (publickey).` -> `permission denied publickey`.
-fn whole(text: &str) -> String {
-    tokens(&fold(text)).join(" ")
-}
-
-/// Short texts that say what a record is about: tags, symptoms, cause and fix titles.
-fn keywords(r: &Record) -> impl Iterator<Item = &str> {
-    r.tags
-        .iter()
-        .chain(&r.symptoms)
-        .map(String::as_str)
-        .chain(r.causes.iter().map(|c| c.title.as_str()))
-        .chain(r.fixes.iter().map(|f| f.title.as_str()))
-        .chain(r.faq.iter().map(|q| q.question.as_str()))
 }
 
 /// The best `limit` records for `query`, best first.
@@ -257,7 +230,7 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
         // Codes and identifiers also appear in prose; words can be in a code field (aliases such as "Bad Gateway").
         for &(field, boost) in code_fields.iter().chain(&text_fields) {
             add(field, &t.text, boost, Match::Exact);
-            if is_last && t.kind != Kind::Code {
+            if is_last && t.kind != Kind::Code && t.text.chars().count() >= MIN_PREFIX_CHARS {
                 add(field, &t.text, boost * PREFIX_FACTOR, Match::Prefix);
             }
             if t.kind == Kind::Word {

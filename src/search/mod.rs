@@ -3,4 +3,7 @@
 //! vectors this side generates.
 
 pub mod analyze;
+pub mod doc;
+pub mod encode;
+pub mod index;
 pub mod engine;

@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod errors;
 mod output;
+mod relevance;
 mod search;
 mod snapshots;
 mod support;

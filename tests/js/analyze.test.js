@@ -6,7 +6,7 @@ const path = require("node:path");
 const fs = require("node:fs");
 
 const root = path.join(__dirname, "..", "..");
-const { analyze } = require(path.join(root, "themes/default/search/analyze.js"));
+const { analyze } = require(path.join(root, "themes/default/static/assets/fixbook-analyze.js"));
 const vectors = JSON.parse(fs.readFileSync(path.join(root, "tests/search/analysis-vectors.json"), "utf8"));
 
 test("vectors were generated", () => {
