@@ -8,6 +8,7 @@ mod errors;
 mod output;
 mod relevance;
 mod search;
+mod search_ui;
 mod snapshots;
 mod support;
 mod theme;

@@ -117,6 +117,7 @@
           list.appendChild(li);
         });
         if (!hits.length) list.appendChild(el("li", "search-empty", "No results for “" + q + "”"));
+        list.setAttribute("data-query", q);
         all.href = searchPage(q);
         all.textContent = hits.length > POPUP_HITS ? "See all " + hits.length + " results" : "Open the search page";
         live.textContent = hits.length ? hits.length + " results" : "No results";
@@ -194,10 +195,10 @@
   }
 
   /* A group of checkboxes; counts are what each value would give with the other groups applied. */
-  function group(key, legend, counts, label) {
+  function group(key, legend, counts, label, order) {
     var values = Object.keys(counts).filter(function (v) { return counts[v] || chosen[key].indexOf(v) >= 0; });
     if (!values.length) return;
-    values.sort(function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
+    values.sort(order || function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
     if (key === "tag") values = values.slice(0, TOP_TAGS).concat(chosen.tag.filter(function (t) { return values.indexOf(t) >= TOP_TAGS; }));
     var fs = el("fieldset", "facet");
     fs.appendChild(el("legend", null, legend));
@@ -236,7 +237,9 @@
       t[tag.name] = n;
     });
     group("product", "Product", p, f.productName);
-    group("severity", "Severity", s, function (v) { return v.charAt(0).toUpperCase() + v.slice(1); });
+    var rank = ["critical", "high", "medium", "low"];
+    group("severity", "Severity", s, function (v) { return v.charAt(0).toUpperCase() + v.slice(1); },
+      function (a, b) { return rank.indexOf(a) - rank.indexOf(b); });
     group("tag", "Tag", t, function (v) { return v; });
     facetBox.hidden = !facetBox.childNodes.length;
   }
