@@ -220,9 +220,12 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
             .iter()
             .any(|&field| searcher.doc_freq(&Term::from_field_text(field, text)).unwrap_or(0) > 0)
     };
-    for t in &terms {
+    for (i, t) in terms.iter().enumerate() {
+        // The parts of an identifier (err, cert... of err_cert_revoked) match only exactly:
+        // the identifier itself is completed and its words are no typos.
+        let part = i > 0 && terms[i - 1].pos == t.pos && t.kind == Kind::Word && terms[i - 1].kind != Kind::Code;
         let fuzzy_factor = if t.kind == Kind::Word && !known(&t.text) { 1.0 } else { FUZZY_FACTOR };
-        let is_last = typing && Some(t.pos) == last_pos;
+        let is_last = typing && Some(t.pos) == last_pos && !part;
         // The code boost is for a code's identity; a plain word inside a code written as a
         // sentence ("REMOTE HOST IDENTIFICATION HAS CHANGED") counts like a title word.
         let code_boost = if t.kind == Kind::Word { TITLE_BOOST } else { CODE_BOOST };
@@ -233,7 +236,7 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
             if is_last && t.kind != Kind::Code && t.text.chars().count() >= MIN_PREFIX_CHARS {
                 add(field, &t.text, boost * PREFIX_FACTOR, Match::Prefix);
             }
-            if t.kind == Kind::Word {
+            if t.kind == Kind::Word && !part {
                 let n = t.text.chars().count();
                 let edits = if n >= 8 { 2 } else if n >= 4 { 1 } else { 0 };
                 if edits > 0 {

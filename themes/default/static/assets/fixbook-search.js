@@ -184,8 +184,11 @@
         var typing = !/\s$/.test(query);
         var last = terms.length ? terms[terms.length - 1].pos : -1;
         var whole = A.tokens(A.fold(query)).join(" ");
-        var plan = terms.map(function (t) {
+        var plan = terms.map(function (t, i) {
           var p = { term: t, shard: shardOf(m, t.text), prefix: [], typo: [] };
+          // The parts of an identifier (err, cert... of err_cert_revoked) match only exactly:
+          // the identifier itself is completed and its words are no typos.
+          if (i > 0 && terms[i - 1].pos === t.pos && t.kind === "word" && terms[i - 1].kind !== "code") return p;
           if (typing && t.pos === last && t.kind !== "code" && Array.from(t.text).length >= m.prefix) {
             for (var s = p.shard; s < m.terms.first.length && s < p.shard + MAX_PREFIX_SHARDS; s++) {
               if (s > p.shard && m.terms.first[s].slice(0, t.text.length) > t.text) break;
