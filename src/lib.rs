@@ -82,7 +82,8 @@ pub fn load_site(root: &Path) -> Result<Site, BuildError> {
     validate::validate(load::load(root)).map_err(BuildError::Invalid)
 }
 
-/// `fixbook build`: load, validate, render into a staging folder, swap it in.
+/// `fixbook build`: load, validate, then render the pages and build the search index side by
+/// side into a staging folder, and swap it in.
 pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
     let site = load_site(&opts.root)?;

@@ -34,12 +34,21 @@ fn browser_pages_pass_an_accessibility_audit_in_light_and_dark() {
     let Some(axe) = axe_source() else { return };
     let Some(sample) = open_sample("browser_pages_pass_an_accessibility_audit_in_light_and_dark", 1280, 1000) else { return };
     let (s, origin) = (&sample.session, &sample.origin);
-    let pages = ["", "remote-desktop/0xc07/", "remote-desktop/", "codes/", "tags/", "tags/tls/", "404.html", "reverse-proxy/http-502/"];
+    let pages = ["", "remote-desktop/0xc07/", "remote-desktop/", "codes/", "tags/", "tags/tls/", "404.html", "reverse-proxy/http-502/", "search/?q=certificate", "#popup"];
     let mut failures: Vec<(String, Value)> = Vec::new();
     for scheme in ["light", "dark"] {
         s.cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}));
         for page in pages {
             s.goto(&format!("{origin}/{page}"));
+            // Search results arrive after load: wait for them; "#popup" audits the header box's open results.
+            if page == "#popup" {
+                s.js("const i = document.getElementById('fixbook-q'); i.focus(); i.value = 'certificate'; i.dispatchEvent(new Event('input'))");
+            }
+            if page.starts_with("search/") || page == "#popup" {
+                s.js_async(
+                    "const done = arguments[0]; const t = setInterval(() => { if (document.querySelector('[data-fixbook-results] a, [role=option]')) { clearInterval(t); done(true); } }, 50);",
+                );
+            }
             // Open every FAQ so that its answers are audited too.
             s.js("document.querySelectorAll('details').forEach(d => d.open = true)");
             s.js(&axe);

@@ -71,6 +71,44 @@ fn analysis_vectors_are_current() {
     assert!(committed == text, "tests/search/analysis-vectors.json is out of date: run FIXBOOK_BLESS=1 cargo test --test it search, then check the JavaScript side");
 }
 
+/// What the browser runtime must compute exactly as the index writer does: typo keys, the
+/// hash that places them, and VLQ numbers (docs/search-index.md).
+fn index_vectors() -> serde_json::Value {
+    use fixbook::search::{encode, index};
+    let words = ["certificate", "certifcate", "gateway", "abcd", "crème", "ßtraße", "日本語のエラー", "naïve", "remediation", "expired"];
+    let typo: Vec<_> = words
+        .iter()
+        .map(|w| {
+            let keys = index::typo_keys(w);
+            let hashes: Vec<u32> = keys.iter().map(|k| encode::fnv1a(k)).collect();
+            json!({ "word": w, "keys": keys, "fnv": hashes })
+        })
+        .collect();
+    let numbers = [0u32, 1, 31, 32, 1023, 1024, 65_535, 1 << 20, u32::MAX];
+    let vlq: Vec<_> = numbers
+        .iter()
+        .map(|&n| {
+            let mut s = String::new();
+            encode::vlq(&mut s, n);
+            json!([n, s])
+        })
+        .collect();
+    json!({ "version": 1, "spec": "docs/search-index.md", "typo": typo, "vlq": vlq })
+}
+
+#[test]
+fn index_vectors_are_current() {
+    let path = repo_root().join("tests/search/index-vectors.json");
+    let mut text = serde_json::to_string_pretty(&index_vectors()).unwrap();
+    text.push('\n');
+    if std::env::var_os("FIXBOOK_BLESS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == text, "tests/search/index-vectors.json is out of date: run FIXBOOK_BLESS=1 cargo test --test it search");
+}
+
 #[test]
 fn javascript_analyzer_matches_the_vectors() {
     let node = Command::new("node").arg("--version").output();

@@ -44,10 +44,11 @@
     return parent;
   }
 
-  /* One result: code, title, product (and severity), summary. */
-  function result(r, query, tag) {
-    var item = el(tag), a = el("a", "result-link");
-    a.href = href(r.path);
+  /* One result: code, title, product (and severity), summary; a link, or for an option of
+     the header's listbox (which must hold no links) the option itself. */
+  function result(r, query, tag, option) {
+    var item = el(tag), a = option ? item : el("a", "result-link");
+    if (option) item.setAttribute("data-href", href(r.path)); else a.href = href(r.path);
     var head = el("span", "result-head");
     highlight(head.appendChild(el("span", "code result-code")), r.code, query);
     highlight(head.appendChild(el("span", "result-title")), r.title, query);
@@ -56,7 +57,7 @@
     if (r.severity) about.appendChild(el("span", "badge severity-" + r.severity, r.severity));
     a.appendChild(about);
     highlight(a.appendChild(el("span", "result-summary")), r.summary, query);
-    item.appendChild(a);
+    if (!option) item.appendChild(a);
     return item;
   }
 
@@ -110,10 +111,9 @@
         if (mine !== seq) return;
         list.textContent = "";
         shown.forEach(function (r, i) {
-          var li = result(r, q, "li");
+          var li = result(r, q, "li", true);
           li.id = "fixbook-option-" + i;
           li.setAttribute("role", "option");
-          li.querySelector("a").tabIndex = -1;
           list.appendChild(li);
         });
         if (!hits.length) list.appendChild(el("li", "search-empty", "No results for “" + q + "”"));
@@ -143,7 +143,7 @@
       select(active <= 0 ? n - 1 : active - 1);
     } else if (e.key === "Enter" && active >= 0 && !popup.hidden) {
       e.preventDefault();
-      location.href = options()[active].querySelector("a").href;
+      location.href = options()[active].getAttribute("data-href");
     } else if (e.key === "Escape") {
       if (!popup.hidden) show(false); else input.value = "";
     }
@@ -152,6 +152,10 @@
     if (!form.contains(e.relatedTarget)) show(false);
   });
   list.addEventListener("mousedown", function (e) { e.preventDefault(); });
+  list.addEventListener("click", function (e) {
+    var option = e.target.closest("[role=option]");
+    if (option) location.href = option.getAttribute("data-href");
+  });
   document.addEventListener("keydown", function (e) {
     var t = e.target;
     if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;

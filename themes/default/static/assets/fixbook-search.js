@@ -10,6 +10,7 @@
   for (var i = 0; i < 64; i++) DIGIT[B64.charCodeAt(i)] = i;
   var MAX_PREFIX_SHARDS = 2;
   var MAX_REFINED = 3;
+  var FORMAT = 1;
 
   var arrived = {};
   var waiting = {};
@@ -132,7 +133,7 @@
         rows[i].push(d);
       }
     }
-    return rows[a.length][b.length];
+    return Math.min(rows[a.length][b.length], max + 1);
   }
 
   function allowedEdits(word) {
@@ -156,7 +157,10 @@
       return waiting[key];
     }
 
-    var ready = get("manifest", "manifest.js");
+    var ready = get("manifest", "manifest.js").then(function (m) {
+      if (m.format !== FORMAT) throw new Error("the search index (format " + m.format + ") is newer than this page's script; reload the page");
+      return m;
+    });
 
     function termShard(m, n) {
       return get("t" + n, "t" + n + "." + m.terms.hashes[n] + ".js").then(function (v) {
@@ -353,7 +357,14 @@
     return { ready: ready, search: search, meta: meta, facets: facets };
   }
 
-  var api = { loaded: loaded, open: open, typoKeys: typoKeys, fnv1a: fnv1a, distance: distance };
+  /* Every VLQ number in `s` (for tests and tools). */
+  function numbers(s) {
+    var r = new Reader(s), out = [];
+    while (r.at < s.length) out.push(r.num());
+    return out;
+  }
+
+  var api = { loaded: loaded, open: open, typoKeys: typoKeys, fnv1a: fnv1a, distance: distance, numbers: numbers };
   root.FixbookSearch = api;
   if (typeof module === "object" && module.exports) module.exports = api;
 })(typeof self !== "undefined" ? self : this);
