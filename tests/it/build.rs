@@ -1,6 +1,6 @@
 //! What a build writes, on the bundled sample and on the base fixture.
 
-use crate::support::{build, fixture, kb, repo_root, tree};
+use crate::support::{build, fixbook, fixture, kb, repo_root, tree};
 
 #[test]
 fn sample_knowledge_base_builds_a_page_per_record() {
@@ -147,6 +147,26 @@ fn base_url_with_a_path_prefixes_every_link() {
     assert!(html.contains("<a href=\"/help/rd/0x204/\">"));
     assert!(html.contains("href=\"https://example.com/help/rd/0xc07/\""));
     assert!(!html.contains("href=\"/rd/"), "no link may escape the base path");
+}
+
+#[test]
+fn relative_links_work_from_any_folder() {
+    let dir = kb(&fixture("base"), &[]);
+    let out = dir.path().join("site");
+    let (code, _, stderr) = fixbook(&["build", "--relative-links", "--out", out.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(out.join("rd/0xc07/index.html")).unwrap();
+    assert!(html.contains("href=\"../../assets/fixbook.css\""), "assets from two folders down");
+    assert!(html.contains("<a href=\"../../rd/0x204/index.html\">"), "record links name index.html");
+    assert!(html.contains("action=\"../../search/index.html\""), "the search box submits to the search page");
+    assert!(html.contains("data-fixbook-search=\"../../search/\""));
+    assert!(html.contains("href=\"https://help.example.com/rd/0xc07/\""), "the canonical URL stays absolute");
+    for (path, bytes) in tree(&out).into_iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = String::from_utf8(bytes).unwrap();
+        assert!(!html.contains("href=\"/") && !html.contains("src=\"/"), "{path} has a root-absolute link");
+    }
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(home.contains("href=\"assets/fixbook.css\"") && home.contains("href=\"codes/index.html\""));
 }
 
 #[test]

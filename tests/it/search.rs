@@ -263,3 +263,47 @@ fn exact_words_rank_above_near_misses() {
     // ...while a word found nowhere is a typo, and its near matches are what it finds.
     assert_eq!(top(dir.path(), "blok list").first().map(String::as_str), Some("wu/0x1"));
 }
+
+// ---- the browser index written by `build` -----------------------------------------------
+
+/// The data of an index file: `FixbookSearch.loaded("key", DATA);`.
+fn index_data(js: &str, key: &str) -> serde_json::Value {
+    let prefix = format!("FixbookSearch.loaded(\"{key}\",");
+    let body = js.strip_prefix(&prefix).and_then(|r| r.trim_end().strip_suffix(");")).unwrap_or_else(|| panic!("not an index file: {js:.80}"));
+    serde_json::from_str(body).unwrap()
+}
+
+#[test]
+fn the_build_writes_a_complete_sharded_index() {
+    let site = crate::support::build(&repo_root());
+    let manifest = index_data(&site.read("search/manifest.js"), "manifest");
+    assert_eq!(manifest["format"], 1);
+    assert_eq!(manifest["docs"], 33);
+    let mut expected = vec!["search/manifest.js".to_string(), format!("search/{}", manifest["facets"].as_str().unwrap())];
+    for (i, h) in manifest["terms"]["hashes"].as_array().unwrap().iter().enumerate() {
+        expected.push(format!("search/t{i}.{}.js", h.as_str().unwrap()));
+    }
+    for (i, h) in manifest["typo"]["hashes"].as_array().unwrap().iter().enumerate() {
+        expected.push(format!("search/y{i}.{}.js", h.as_str().unwrap()));
+    }
+    for i in 0..manifest["meta"]["chunks"].as_u64().unwrap() {
+        expected.push(format!("search/m{i}.{}.js", manifest["meta"]["hash"].as_str().unwrap()));
+    }
+    expected.sort();
+    let mut written: Vec<String> = crate::support::tree(&site.out).into_iter().map(|(p, _)| p).filter(|p| p.starts_with("search/") && p != "search/index.html").collect();
+    written.sort();
+    assert_eq!(written, expected, "every index file the manifest names, and nothing else");
+
+    // Content hashes name what is inside.
+    for path in expected.iter().filter(|p| p.matches('.').count() == 2) {
+        let bytes = std::fs::read(site.out.join(path)).unwrap();
+        let hash = path.rsplit('.').nth(1).unwrap();
+        if !path.starts_with("search/m") {
+            assert_eq!(fixbook::search::encode::content_hash(&bytes), hash, "{path}");
+        }
+    }
+    // Metadata: the first record in id order.
+    let meta = index_data(&site.read(&format!("search/m0.{}.js", manifest["meta"]["hash"].as_str().unwrap())), "m0");
+    assert_eq!(meta[0][0], "ERR_SSL_PROTOCOL_ERROR");
+    assert_eq!(meta[0][5], "browser/err_ssl_protocol_error/");
+}
