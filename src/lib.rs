@@ -4,6 +4,7 @@
 //! [`load`] (walk + parse) -> [`validate`] (typed model, every error) -> [`render`]
 //! (Tera + Markdown) -> [`output`] (atomic write).
 
+pub mod bundle;
 pub mod config;
 pub mod diagnostic;
 pub mod escape;
@@ -89,15 +90,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let site = load_site(&opts.root)?;
     let theme = Theme::load(&site.root)?;
     let bar = progress_bar(opts.progress, site.records.len());
-    let rendered = output::publish(&opts.out, |sink| {
-        let (rendered, index) = rayon::join(|| render::render(&site, &theme, sink, opts.links, &|| bar.inc(1)), || search::index::build(&site));
-        let mut rendered = rendered?;
-        for (path, bytes) in &index {
-            sink.put(path, bytes).map_err(RenderError::from)?;
-        }
-        rendered.files += index.len();
-        Ok::<_, BuildError>(rendered)
-    })?;
+    let rendered = output::publish(&opts.out, |sink| write_site(&site, &theme, sink, opts.links, &|| bar.inc(1)))?;
     bar.finish_and_clear();
     Ok(BuildSummary {
         records: site.records.len(),
@@ -105,6 +98,49 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
         files: rendered.files,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Every file of the site into `sink`: the pages, and the search index built alongside.
+fn write_site(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<render::Rendered, BuildError> {
+    let (rendered, index) = rayon::join(|| render::render(site, theme, sink, links, on_record), || search::index::build(site));
+    let mut rendered = rendered?;
+    for (path, bytes) in &index {
+        sink.put(path, bytes).map_err(RenderError::from)?;
+    }
+    rendered.files += index.len();
+    Ok(rendered)
+}
+
+#[derive(Debug, Clone)]
+pub struct BundleOptions {
+    /// The knowledge-base folder.
+    pub root: PathBuf,
+    /// The zip to write; default: `<site title as a slug>.zip` in the current folder.
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BundleSummary {
+    pub out: PathBuf,
+    pub records: usize,
+    pub files: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// `fixbook bundle`: the site with relative links and nothing pointing at the published
+/// host, zipped under one folder, written atomically.
+pub fn bundle(opts: &BundleOptions) -> Result<BundleSummary, BuildError> {
+    let started = Instant::now();
+    let site = load_site(&opts.root)?;
+    let theme = Theme::load(&site.root)?;
+    let sink = output::MemorySink::default();
+    write_site(&site, &theme, &sink, LinkStyle::Offline, &|| {})?;
+    let files = sink.into_files();
+    let folder = bundle::folder_name(&site.config.title);
+    let out = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("{folder}.zip")));
+    let bytes = bundle::write_zip(&out, &folder, &files)?;
+    Ok(BundleSummary { out, records: site.records.len(), files: files.len(), bytes, seconds: started.elapsed().as_secs_f64() })
 }
 
 /// `fixbook search`: the records that best match `query`, best first. The tantivy index is

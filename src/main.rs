@@ -29,6 +29,19 @@ enum Command {
         #[arg(long)]
         relative_links: bool,
     },
+    /// Write the site for reading offline: a zip that works unzipped anywhere, opened by
+    /// double-click, search included.
+    Bundle {
+        /// The knowledge-base folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The zip to write (default: the site's title as a file name, e.g. help-center.zip).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Search the knowledge base from the terminal: codes in any spelling, words, typos.
     #[command(allow_negative_numbers = true)]
     Search {
@@ -67,6 +80,22 @@ fn main() -> ExitCode {
                 Err(e) => report(&e, e.hint()),
             }
         }
+        Command::Bundle { dir, out, quiet } => match fixbook::bundle(&fixbook::BundleOptions { root: dir, out }) {
+            Ok(s) => {
+                if !quiet {
+                    println!(
+                        "Bundled {} records into {}: {} files, {:.1} MB in {:.2} s. Unzip it and open index.html.",
+                        s.records,
+                        s.out.display(),
+                        s.files,
+                        s.bytes as f64 / 1e6,
+                        s.seconds
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => report(&e, e.hint()),
+        },
         Command::Search { args, json, limit } => {
             let (dir, query) = match args.as_slice() {
                 [query] => (PathBuf::from("."), query.as_str()),

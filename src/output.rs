@@ -32,6 +32,26 @@ impl Sink for DirSink {
     }
 }
 
+/// Files kept in memory, for outputs that are one file (a zip, a single HTML page).
+#[derive(Default)]
+pub struct MemorySink {
+    files: std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>,
+}
+
+impl Sink for MemorySink {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), FsError> {
+        self.files.lock().expect("no writer panics while holding the lock").insert(path.to_string(), bytes.to_vec());
+        Ok(())
+    }
+}
+
+impl MemorySink {
+    /// Every file, sorted by path.
+    pub fn into_files(self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        self.files.into_inner().expect("no writer panics while holding the lock")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error(
@@ -41,6 +61,8 @@ pub enum OutputError {
     NotOurs(PathBuf),
     #[error("{} exists and is not a folder", .0.display())]
     NotAFolder(PathBuf),
+    #[error("{} already exists and is not a file Fixbook wrote, so it was left untouched", .0.display())]
+    NotOurFile(PathBuf),
     #[error(transparent)]
     Fs(#[from] FsError),
 }
@@ -49,6 +71,7 @@ impl OutputError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             OutputError::NotOurs(_) => Some("choose another folder with --out, or move that folder's files away yourself"),
+            OutputError::NotOurFile(_) => Some("choose another file name with --out, or move that file away yourself"),
             _ => None,
         }
     }
@@ -80,6 +103,29 @@ where
             Err(e)
         }
     }
+}
+
+/// Writes one file at `out` through a temporary file beside it, renamed into place only when
+/// `write` succeeded, so a failure leaves the previous file as it was. `ours` says whether an
+/// existing file at `out` was written by Fixbook (and may be replaced).
+pub fn publish_file(out: &Path, ours: impl FnOnce(&Path) -> bool, write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> Result<(), OutputError> {
+    match std::fs::symlink_metadata(out) {
+        Ok(m) if !m.is_file() || !ours(out) => return Err(OutputError::NotOurFile(out.to_path_buf())),
+        _ => {}
+    }
+    let tmp = sibling(out, "partial");
+    let fail = |source| OutputError::Fs(FsError { action: "write", path: tmp.clone(), source });
+    let mut file = std::fs::File::create(&tmp).map_err(fail)?;
+    let written = write(&mut file).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    std::fs::rename(&tmp, out).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        OutputError::Fs(FsError { action: "move into place", path: out.to_path_buf(), source })
+    })
 }
 
 /// `out` may be replaced if it does not exist, is empty, or carries our marker.

@@ -60,6 +60,15 @@ pub enum LinkStyle {
     Absolute,
     /// Relative to each page, naming `index.html`: for file shares, sub-paths and `file://`.
     Relative,
+    /// Relative, and nothing that points at the published site: no canonical URLs, feed,
+    /// sitemap, robots.txt, JSON-LD or records.json. For the offline bundle.
+    Offline,
+}
+
+impl LinkStyle {
+    fn is_relative(self) -> bool {
+        self != LinkStyle::Absolute
+    }
 }
 
 /// Renders the whole site into `sink`. `on_record` is called once per record page written.
@@ -88,9 +97,11 @@ pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, on_
     let pages = site.records.len() + site.by_product.len() + site.by_tag.len() + 5;
 
     let mut files = pages;
-    for (path, bytes) in data::files(site) {
-        sink.put(&path, &bytes)?;
-        files += 1;
+    if style != LinkStyle::Offline {
+        for (path, bytes) in data::files(site) {
+            sink.put(&path, &bytes)?;
+            files += 1;
+        }
     }
     for (path, bytes) in &theme.assets {
         sink.put(path, bytes)?;
@@ -126,7 +137,7 @@ impl<'a> Shared<'a> {
         PageMeta {
             title: title.to_string(),
             description: description.to_string(),
-            canonical: format!("{}{}", self.site.config.base_url(), path),
+            canonical: if self.style == LinkStyle::Offline { String::new() } else { format!("{}{}", self.site.config.base_url(), path) },
             og_type: "website",
             json_ld: None,
             breadcrumbs,
@@ -136,9 +147,10 @@ impl<'a> Shared<'a> {
 
     /// The links written on the page at `page_path`.
     fn links(&self, page_path: &str) -> Links {
-        match self.style {
-            LinkStyle::Absolute => self.absolute.clone(),
-            LinkStyle::Relative => Links::relative(page_path),
+        if self.style.is_relative() {
+            Links::relative(page_path)
+        } else {
+            self.absolute.clone()
         }
     }
 
@@ -148,9 +160,14 @@ impl<'a> Shared<'a> {
 
     fn render<T: Serialize>(&self, template: &'static str, what: &str, meta: PageMeta, content: T) -> Result<String, RenderError> {
         let fail = |detail: String| RenderError::Templates(vec![TemplateFailure { template, page: what.to_string(), detail }]);
-        let site = match self.style {
-            LinkStyle::Absolute => std::borrow::Cow::Borrowed(&self.site_view),
-            LinkStyle::Relative => std::borrow::Cow::Owned(SiteView::new(self.site, &Links::relative(&meta.path))),
+        let site = if self.style.is_relative() {
+            let mut view = SiteView::new(self.site, &Links::relative(&meta.path));
+            if self.style == LinkStyle::Offline {
+                view.feed_url.clear();
+            }
+            std::borrow::Cow::Owned(view)
+        } else {
+            std::borrow::Cow::Borrowed(&self.site_view)
         };
         let context = Context::from_serialize(PageContext { site, page: meta, content })
             .map_err(|e| fail(error_chain(&e)))?;
@@ -178,7 +195,9 @@ impl<'a> Shared<'a> {
             vec![self.crumb(&links, product, &url::product_path(r.product())), self.crumb(&links, r.code(), path)],
         );
         meta.og_type = "article";
-        meta.json_ld = Some(data::record_json_ld(site, i, &meta.canonical));
+        if self.style != LinkStyle::Offline {
+            meta.json_ld = Some(data::record_json_ld(site, i, &meta.canonical));
+        }
         #[derive(Serialize)]
         struct C<'v> {
             record: RecordView<'v>,

@@ -4,6 +4,7 @@
 mod accessibility;
 mod browser;
 mod build;
+mod bundle;
 mod errors;
 mod output;
 mod relevance;

@@ -1,0 +1,113 @@
+//! `fixbook bundle`: the offline zip, checked as files and opened from file:// in Chromium.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::support::{fixbook, repo_root};
+use crate::webdriver::{browser, Session};
+
+/// Every entry of the zip at `path`: (name, bytes), in zip order.
+fn entries(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            (f.name().unwrap().to_string(), bytes)
+        })
+        .collect()
+}
+
+fn unzip(zip: &Path, into: &Path) {
+    for (name, bytes) in entries(zip) {
+        let dest = into.join(&name);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+}
+
+#[test]
+fn bundle_is_a_zip_of_the_site_that_points_nowhere_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = fixbook(&["bundle", repo_root().to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Bundled 33 records into northwind-it-help-center.zip"), "{stdout}");
+    let zip = dir.path().join("northwind-it-help-center.zip");
+    let files = entries(&zip);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.iter().all(|n| n.starts_with("northwind-it-help-center/")), "one folder: {names:?}");
+    for wanted in ["index.html", "remote-desktop/0xc07/index.html", "search/index.html", "search/manifest.js", "assets/fixbook-search.js"] {
+        assert!(names.contains(&format!("northwind-it-help-center/{wanted}").as_str()), "{wanted} is in the bundle");
+    }
+    for unwanted in ["sitemap.xml", "robots.txt", "atom.xml", "records.json"] {
+        assert!(!names.iter().any(|n| n.ends_with(unwanted)), "{unwanted} needs the published address and is left out");
+    }
+    for (name, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains("help.example.com"), "{name} points at the published site");
+        if name.ends_with(".html") {
+            assert!(!text.contains("href=\"/") && !text.contains("src=\"/"), "{name} has a root-absolute link");
+            assert!(!text.contains("application/ld+json"), "{name} carries JSON-LD");
+        }
+    }
+
+    // The same knowledge base gives the same bytes; our own zip is replaced, another file is not.
+    let first = std::fs::read(&zip).unwrap();
+    let (code, _, _) = fixbook(&["bundle", repo_root().to_str().unwrap(), "-q"], dir.path());
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read(&zip).unwrap(), first, "bundles are deterministic");
+    let mine = dir.path().join("mine.zip");
+    std::fs::write(&mine, b"my own archive").unwrap();
+    let (code, _, stderr) = fixbook(&["bundle", repo_root().to_str().unwrap(), "--out", "mine.zip"], dir.path());
+    assert_eq!(code, 1);
+    assert!(stderr.contains("mine.zip already exists and is not a file Fixbook wrote"), "{stderr}");
+    assert!(stderr.contains("hint: choose another file name with --out"), "{stderr}");
+    assert_eq!(std::fs::read(&mine).unwrap(), b"my own archive");
+}
+
+#[test]
+fn browser_bundle_works_from_file_url() {
+    let Some(b) = browser("browser_bundle_works_from_file_url") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fixbook(&["bundle", repo_root().to_str().unwrap(), "--out", "kb.zip"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let unzipped = dir.path().join("somewhere else");
+    unzip(&dir.path().join("kb.zip"), &unzipped);
+    let home = format!("file://{}/northwind-it-help-center/index.html", unzipped.display());
+    let s = Session::start(&b);
+    s.window(1280, 1000);
+    s.goto(&home);
+
+    // Click from the home page to a product, then to a record.
+    let card = s.find_all(".product-card a").into_iter().find(|e| s.text(e) == "Remote Desktop").expect("a Remote Desktop card");
+    s.click(&card);
+    assert!(s.url().ends_with("/remote-desktop/index.html"), "{}", s.url());
+    let link = s.find_all(".record-link").into_iter().find(|e| s.text(e).starts_with("0x204")).expect("0x204 is listed");
+    s.click(&link);
+    assert!(s.url().ends_with("/remote-desktop/0x204/index.html"), "{}", s.url());
+    assert!(s.js("return getComputedStyle(document.body).fontFamily").as_str().unwrap().contains("system-ui"), "styled from file://");
+
+    // Search for a code from the header box and open the first result with Enter.
+    s.js("document.getElementById('fixbook-q').focus()");
+    s.keys("3079");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while s.js("return document.querySelector('#fixbook-option-0')?.textContent || ''").as_str().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no search results from file://");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let first = s.js("return document.querySelector('#fixbook-option-0').textContent");
+    assert!(first.as_str().unwrap().contains("0xc07"), "{first}");
+    s.keys("\u{E015}\u{E007}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !s.url().ends_with("/remote-desktop/0xc07/index.html") {
+        assert!(std::time::Instant::now() < deadline, "Enter did not open the record: {}", s.url());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let errors: Vec<_> = s.console().into_iter().filter(|m| m["level"] == "SEVERE").collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    let names = s.js("return performance.getEntriesByType('resource').map(e => e.name)");
+    for n in names.as_array().unwrap() {
+        assert!(n.as_str().unwrap().starts_with("file://"), "a request left the bundle: {n}");
+    }
+}
