@@ -59,7 +59,7 @@ mod tests {
         let first = std::fs::read(&out).unwrap();
         write_zip(&out, "kb", &files).unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), first, "same input, same bytes; and our own zip may be replaced");
-        let names: Vec<String> = ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap().file_names().map(String::from).collect();
+        let names: Vec<String> = ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap().file_names().map(|n| n.unwrap().to_string()).collect();
         assert_eq!(names.len(), 2);
         assert!(names.contains(&"kb/index.html".to_string()) && names.contains(&"kb/a/b.css".to_string()), "{names:?}");
 
