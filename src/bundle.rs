@@ -9,7 +9,131 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use crate::output::{self, OutputError};
+use crate::search::encode::js_json;
 use crate::url;
+
+/// The router of a single-file site (pages as `#/` routes).
+const ROUTER: &str = include_str!("../themes/default/static/assets/fixbook-single.js");
+/// The part of each page that changes between routes lies between these (in `base.html`).
+pub const PAGE_START: &str = "<!-- fixbook:page -->";
+pub const PAGE_END: &str = "<!-- /fixbook:page -->";
+/// A single file holds every page as a string in a script: past this many records Chromium
+/// takes more than a few seconds to open it, so Fixbook refuses and suggests the zip.
+pub const SINGLE_FILE_LIMIT: usize = 5_000;
+/// Pages per `FixbookPages.add` script, so that no one statement is huge.
+const PAGES_PER_SCRIPT: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SingleFileError {
+    #[error("the knowledge base has {records} records; a single HTML file opens quickly only up to {SINGLE_FILE_LIMIT}")]
+    TooLarge { records: usize },
+    #[error("template {template} has no `{PAGE_START}` ... `{PAGE_END}` markers around the page's own content, which a single-file site needs")]
+    NoMarkers { template: String },
+}
+
+impl SingleFileError {
+    pub fn hint(&self) -> &'static str {
+        match self {
+            SingleFileError::TooLarge { .. } => "use `fixbook bundle` without --single-file: the zip has no size limit and also works offline",
+            SingleFileError::NoMarkers { .. } => "keep both comments in your base.html, around the breadcrumbs and <main>",
+        }
+    }
+}
+
+/// One HTML file holding the whole site rendered with `LinkStyle::SingleFile`: the home
+/// page's frame, every page's content as a route, CSS, scripts and the search index inline.
+pub fn single_file(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<String, SingleFileError> {
+    let text = |path: &str| files.get(path).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+    let home = text("index.html");
+    let (head, rest) = home.split_once(PAGE_START).ok_or(SingleFileError::NoMarkers { template: "base.html".into() })?;
+    let (_, tail) = rest.split_once(PAGE_END).ok_or(SingleFileError::NoMarkers { template: "base.html".into() })?;
+
+    let mut pages: Vec<(String, String, String)> = Vec::new();
+    for (path, bytes) in files {
+        let route = if path == "index.html" || path.ends_with("/index.html") {
+            path.trim_end_matches("index.html").to_string()
+        } else if path == "404.html" {
+            path.clone()
+        } else {
+            continue;
+        };
+        let html = String::from_utf8_lossy(bytes);
+        let content = html
+            .split_once(PAGE_START)
+            .and_then(|(_, r)| r.split_once(PAGE_END))
+            .map(|(c, _)| c.to_string())
+            .ok_or_else(|| SingleFileError::NoMarkers { template: path.clone() })?;
+        let title = html.split_once("<title>").and_then(|(_, r)| r.split_once("</title>")).map_or("", |(t, _)| t);
+        pages.push((route, unescape(title), content));
+    }
+
+    let asset = |name: &str| text(&format!("assets/{name}"));
+    let mut out = String::with_capacity(files.values().map(Vec::len).sum::<usize>() + 1024);
+    out.push_str(&inline_head(head, &asset("fixbook.css"), &asset("favicon.svg")));
+    out.push_str("<div id=\"fixbook-page\"></div>");
+    let (body_end, scripts) = split_scripts(tail);
+    out.push_str(body_end);
+    let mut script = |js: &str| {
+        out.push_str("<script>");
+        out.push_str(&js.replace("</script", "<\\/script"));
+        out.push_str("</script>\n");
+    };
+    script(ROUTER);
+    script(&asset("fixbook-analyze.js"));
+    script(&asset("fixbook-search.js"));
+    for (path, bytes) in files.iter().filter(|(p, _)| p.starts_with(crate::search::index::DIR) && p.ends_with(".js")) {
+        debug_assert!(!path.contains(".."));
+        script(&String::from_utf8_lossy(bytes));
+    }
+    for chunk in pages.chunks(PAGES_PER_SCRIPT) {
+        let map: serde_json::Map<String, serde_json::Value> =
+            chunk.iter().map(|(route, title, html)| (route.clone(), serde_json::json!([title, html]))).collect();
+        script(&format!("FixbookPages.add({});", js_json(&serde_json::Value::Object(map))));
+    }
+    script("FixbookPages.start();");
+    for name in scripts {
+        script(&asset(&name));
+    }
+    out.push_str("</body>\n</html>\n");
+    Ok(out)
+}
+
+/// The home page's head and header, with the stylesheet and icon inlined.
+fn inline_head(head: &str, css: &str, favicon: &str) -> String {
+    use base64::Engine;
+    let icon = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(favicon));
+    let mut out = String::with_capacity(head.len() + css.len());
+    for line in head.split_inclusive('\n') {
+        if line.contains("rel=\"stylesheet\"") {
+            out.push_str("<style>");
+            out.push_str(&css.replace("</style", "<\\/style"));
+            out.push_str("</style>\n");
+        } else {
+            out.push_str(&line.replace("\"favicon.svg\"", &format!("\"{icon}\"")));
+        }
+    }
+    out
+}
+
+/// Splits the end of the home page into its markup and the names of the theme scripts it
+/// loads (`<script src="fixbook.js" defer>`), which the single file inlines after the data.
+fn split_scripts(tail: &str) -> (&str, Vec<String>) {
+    let end = tail.find("<script src=").unwrap_or_else(|| tail.find("</body>").unwrap_or(tail.len()));
+    let names = tail[end..]
+        .split("<script src=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(|s| s.rsplit('/').next().unwrap_or(s).to_string())
+        .filter(|n| n != "fixbook-analyze.js" && n != "fixbook-search.js")
+        .collect();
+    (&tail[..end], names)
+}
+
+/// Undoes the escaping of `escape::html` for a page title.
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&#39;", "'").replace("&#x2F;", "/").replace("&amp;", "&")
+}
+
 
 /// The comment of every zip Fixbook writes; an existing file is replaced only if it has it.
 const ZIP_COMMENT: &str = "Offline copy of a help center, written by Fixbook. Unzip it and open index.html.";
@@ -34,6 +158,23 @@ pub fn write_zip(out: &Path, folder: &str, files: &std::collections::BTreeMap<St
         }
         zip.set_comment(ZIP_COMMENT).map_err(std::io::Error::other)?;
         zip.finish().map_err(std::io::Error::other)?.flush()
+    })?;
+    Ok(std::fs::metadata(out).map(|m| m.len()).unwrap_or(0))
+}
+
+/// The start of every single-file site, by which an existing file may be replaced.
+const HTML_START: &str = "<!doctype html>\n<!-- Offline copy of a help center, written by Fixbook. -->\n";
+
+/// Writes a single-file site at `out`, atomically; an existing file is replaced only if it is one.
+pub fn write_single_file(out: &Path, html: &str) -> Result<u64, OutputError> {
+    let ours = |path: &Path| {
+        let mut start = [0u8; HTML_START.len()];
+        std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start)).is_ok() && start == HTML_START.as_bytes()
+    };
+    output::publish_file(out, ours, |file| {
+        file.write_all(HTML_START.as_bytes())?;
+        let body = html.split_once('\n').map_or(html, |(first, rest)| if first.eq_ignore_ascii_case("<!doctype html>") { rest } else { html });
+        file.write_all(body.as_bytes())
     })?;
     Ok(std::fs::metadata(out).map(|m| m.len()).unwrap_or(0))
 }

@@ -67,12 +67,15 @@ pub enum BuildError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Search(#[from] search::engine::SearchError),
+    #[error(transparent)]
+    SingleFile(#[from] bundle::SingleFileError),
 }
 
 impl BuildError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             BuildError::Output(e) => e.hint(),
+            BuildError::SingleFile(e) => Some(e.hint()),
             _ => None,
         }
     }
@@ -115,8 +118,10 @@ fn write_site(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_
 pub struct BundleOptions {
     /// The knowledge-base folder.
     pub root: PathBuf,
-    /// The zip to write; default: `<site title as a slug>.zip` in the current folder.
+    /// The file to write; default: `<site title as a slug>.zip` (or `.html`) in the current folder.
     pub out: Option<PathBuf>,
+    /// One self-contained HTML file instead of a zip.
+    pub single_file: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,17 +134,27 @@ pub struct BundleSummary {
 }
 
 /// `fixbook bundle`: the site with relative links and nothing pointing at the published
-/// host, zipped under one folder, written atomically.
+/// host, zipped under one folder, or as one HTML file; written atomically.
 pub fn bundle(opts: &BundleOptions) -> Result<BundleSummary, BuildError> {
     let started = Instant::now();
     let site = load_site(&opts.root)?;
+    if opts.single_file && site.records.len() > bundle::SINGLE_FILE_LIMIT {
+        return Err(bundle::SingleFileError::TooLarge { records: site.records.len() }.into());
+    }
     let theme = Theme::load(&site.root)?;
     let sink = output::MemorySink::default();
-    write_site(&site, &theme, &sink, LinkStyle::Offline, &|| {})?;
+    let style = if opts.single_file { LinkStyle::SingleFile } else { LinkStyle::Offline };
+    write_site(&site, &theme, &sink, style, &|| {})?;
     let files = sink.into_files();
-    let folder = bundle::folder_name(&site.config.title);
-    let out = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("{folder}.zip")));
-    let bytes = bundle::write_zip(&out, &folder, &files)?;
+    let name = bundle::folder_name(&site.config.title);
+    let (out, bytes) = if opts.single_file {
+        let out = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("{name}.html")));
+        let html = bundle::single_file(&files)?;
+        (out.clone(), bundle::write_single_file(&out, &html)?)
+    } else {
+        let out = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("{name}.zip")));
+        (out.clone(), bundle::write_zip(&out, &name, &files)?)
+    };
     Ok(BundleSummary { out, records: site.records.len(), files: files.len(), bytes, seconds: started.elapsed().as_secs_f64() })
 }
 

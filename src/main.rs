@@ -35,9 +35,13 @@ enum Command {
         /// The knowledge-base folder.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// The zip to write (default: the site's title as a file name, e.g. help-center.zip).
+        /// The file to write (default: the site's title as a file name, e.g.
+        /// help-center.zip, or help-center.html with --single-file).
         #[arg(long, short)]
         out: Option<PathBuf>,
+        /// One self-contained HTML file (pages, search, styles and scripts inline) instead of a zip.
+        #[arg(long)]
+        single_file: bool,
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
@@ -80,9 +84,18 @@ fn main() -> ExitCode {
                 Err(e) => report(&e, e.hint()),
             }
         }
-        Command::Bundle { dir, out, quiet } => match fixbook::bundle(&fixbook::BundleOptions { root: dir, out }) {
+        Command::Bundle { dir, out, quiet, single_file } => match fixbook::bundle(&fixbook::BundleOptions { root: dir, out, single_file }) {
             Ok(s) => {
-                if !quiet {
+                if quiet {
+                } else if single_file {
+                    println!(
+                        "Bundled {} records into {}: one file, {:.1} MB in {:.2} s. Open it in a browser.",
+                        s.records,
+                        s.out.display(),
+                        s.bytes as f64 / 1e6,
+                        s.seconds
+                    );
+                } else {
                     println!(
                         "Bundled {} records into {}: {} files, {:.1} MB in {:.2} s. Unzip it and open index.html.",
                         s.records,

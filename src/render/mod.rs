@@ -63,11 +63,18 @@ pub enum LinkStyle {
     /// Relative, and nothing that points at the published site: no canonical URLs, feed,
     /// sitemap, robots.txt, JSON-LD or records.json. For the offline bundle.
     Offline,
+    /// Like `Offline`, with pages as routes of one HTML file (`#/remote-desktop/0xc07/`).
+    SingleFile,
 }
 
 impl LinkStyle {
     fn is_relative(self) -> bool {
         self != LinkStyle::Absolute
+    }
+
+    /// Nothing that needs the published address.
+    fn is_offline(self) -> bool {
+        matches!(self, LinkStyle::Offline | LinkStyle::SingleFile)
     }
 }
 
@@ -97,7 +104,7 @@ pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, on_
     let pages = site.records.len() + site.by_product.len() + site.by_tag.len() + 5;
 
     let mut files = pages;
-    if style != LinkStyle::Offline {
+    if !style.is_offline() {
         for (path, bytes) in data::files(site) {
             sink.put(&path, &bytes)?;
             files += 1;
@@ -137,7 +144,7 @@ impl<'a> Shared<'a> {
         PageMeta {
             title: title.to_string(),
             description: description.to_string(),
-            canonical: if self.style == LinkStyle::Offline { String::new() } else { format!("{}{}", self.site.config.base_url(), path) },
+            canonical: if self.style.is_offline() { String::new() } else { format!("{}{}", self.site.config.base_url(), path) },
             og_type: "website",
             json_ld: None,
             breadcrumbs,
@@ -147,10 +154,10 @@ impl<'a> Shared<'a> {
 
     /// The links written on the page at `page_path`.
     fn links(&self, page_path: &str) -> Links {
-        if self.style.is_relative() {
-            Links::relative(page_path)
-        } else {
-            self.absolute.clone()
+        match self.style {
+            LinkStyle::Absolute => self.absolute.clone(),
+            LinkStyle::Relative | LinkStyle::Offline => Links::relative(page_path),
+            LinkStyle::SingleFile => Links::hash(),
         }
     }
 
@@ -161,8 +168,8 @@ impl<'a> Shared<'a> {
     fn render<T: Serialize>(&self, template: &'static str, what: &str, meta: PageMeta, content: T) -> Result<String, RenderError> {
         let fail = |detail: String| RenderError::Templates(vec![TemplateFailure { template, page: what.to_string(), detail }]);
         let site = if self.style.is_relative() {
-            let mut view = SiteView::new(self.site, &Links::relative(&meta.path));
-            if self.style == LinkStyle::Offline {
+            let mut view = SiteView::new(self.site, &self.links(&meta.path));
+            if self.style.is_offline() {
                 view.feed_url.clear();
             }
             std::borrow::Cow::Owned(view)
@@ -195,7 +202,7 @@ impl<'a> Shared<'a> {
             vec![self.crumb(&links, product, &url::product_path(r.product())), self.crumb(&links, r.code(), path)],
         );
         meta.og_type = "article";
-        if self.style != LinkStyle::Offline {
+        if !self.style.is_offline() {
             meta.json_ld = Some(data::record_json_ld(site, i, &meta.canonical));
         }
         #[derive(Serialize)]

@@ -17,17 +17,24 @@ pub struct Links {
     root: String,
     /// Folder links name their `index.html`, so they work from a file share or `file://`.
     index_file: bool,
+    /// Pages are routes inside one HTML file: `#/remote-desktop/0xc07/`.
+    hash: bool,
 }
 
 impl Links {
     /// Links from the site's base path: `/help/remote-desktop/0xc07/`.
     pub fn absolute(base_path: String) -> Links {
-        Links { root: base_path, index_file: false }
+        Links { root: base_path, index_file: false, hash: false }
     }
 
     /// Links relative to the page at `page_path`: `../../remote-desktop/0xc07/index.html`.
     pub fn relative(page_path: &str) -> Links {
-        Links { root: "../".repeat(page_path.matches('/').count()), index_file: true }
+        Links { root: "../".repeat(page_path.matches('/').count()), index_file: true, hash: false }
+    }
+
+    /// Links between the routes of a single-file site: `#/remote-desktop/0xc07/`.
+    pub fn hash() -> Links {
+        Links { root: "#/".to_string(), index_file: false, hash: true }
     }
 
     /// The href of a page or file.
@@ -40,8 +47,13 @@ impl Links {
     }
 
     /// The href of a folder that the caller appends file names to (`assets/`, `search/`).
+    /// A single-file site has no folders: its files are inlined.
     pub fn folder(&self, path: &str) -> String {
-        format!("{}{path}", self.root)
+        if self.hash {
+            String::new()
+        } else {
+            format!("{}{path}", self.root)
+        }
     }
 }
 

@@ -111,3 +111,59 @@ fn browser_bundle_works_from_file_url() {
         assert!(n.as_str().unwrap().starts_with("file://"), "a request left the bundle: {n}");
     }
 }
+
+/// Polls `script` until it returns true.
+fn wait_true(s: &Session, script: &str, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while s.js(script) != serde_json::Value::Bool(true) {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}: {}", s.url());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn browser_single_file_site_navigates_and_searches() {
+    let Some(b) = browser("browser_single_file_site_navigates_and_searches") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = fixbook(&["bundle", repo_root().to_str().unwrap(), "--single-file", "--out", "kb.html"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("into kb.html: one file"), "{stdout}");
+    let html = std::fs::read_to_string(dir.path().join("kb.html")).unwrap();
+    assert!(!html.contains("help.example.com"), "nothing points at the published site");
+    assert_eq!(html.matches(" src=\"").count(), html.matches(" src=\"data:").count(), "every script and image is inline");
+    assert!(!html.contains("rel=\"stylesheet\""), "the stylesheet is inline");
+
+    let s = Session::start(&b);
+    s.window(1280, 1000);
+    s.goto(&format!("file://{}", dir.path().join("kb.html").display()));
+    wait_true(&s, "return location.hash === '#/' && !!document.querySelector('.product-card')", "the home page");
+
+    let card = s.find_all(".product-card a").into_iter().find(|e| s.text(e) == "Remote Desktop").expect("a Remote Desktop card");
+    s.click(&card);
+    wait_true(&s, "return location.hash === '#/remote-desktop/'", "the product route");
+    let link = s.find_all(".record-link").into_iter().find(|e| s.text(e).starts_with("0x204")).expect("0x204 is listed");
+    s.click(&link);
+    wait_true(&s, "return location.hash === '#/remote-desktop/0x204/' && document.title.startsWith('Remote Desktop error 0x204')", "the record route");
+    // An anchor inside the page keeps the route.
+    s.click(&s.find(".toc a[href='#causes']"));
+    wait_true(&s, "return location.hash === '#/remote-desktop/0x204/#causes'", "the anchor inside the route");
+
+    // Search from the header box; Enter opens the first result.
+    s.js("document.getElementById('fixbook-q').focus()");
+    s.keys("0x80070005");
+    wait_true(&s, "return (document.querySelector('#fixbook-option-0')?.textContent || '').includes('access denied')", "a search result");
+    s.keys("\u{E015}\u{E007}");
+    wait_true(&s, "return location.hash === '#/windows-update/0x80070005/'", "the record from search");
+    assert!(s.text(&s.find("h1")).contains("0x80070005"));
+
+    // The search page is a route too, with results from ?q=.
+    s.goto(&format!("file://{}#/search/?q=certificate", dir.path().join("kb.html").display()));
+    wait_true(&s, "return document.querySelectorAll('[data-fixbook-results] a').length >= 4", "results on the search route");
+    s.js("history.back()");
+    let errors: Vec<_> = s.console().into_iter().filter(|m| m["level"] == "SEVERE").collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    let names = s.js("return performance.getEntriesByType('resource').map(e => e.name)");
+    for n in names.as_array().unwrap() {
+        assert!(n.as_str().unwrap().starts_with("file://") || n.as_str().unwrap().starts_with("data:"), "a request left the file: {n}");
+    }
+}

@@ -2,9 +2,9 @@
 (function () {
   "use strict";
 
-  // A link to #faq-2 opens that answer.
+  // A link to #faq-2 opens that answer (in a single-file site: #/page/#faq-2).
   function openTarget() {
-    var id = decodeURIComponent(location.hash.slice(1));
+    var id = decodeURIComponent(location.hash.slice(location.hash.lastIndexOf("#") + 1));
     var el = id && document.getElementById(id);
     if (el && el.tagName === "DETAILS") el.open = true;
   }
@@ -24,9 +24,14 @@
     reopened = [];
   });
 
-  // A copy button beside the record's code.
-  var code = document.querySelector(".record-badges .code-lg");
-  if (code && navigator.clipboard) {
+  // A copy button beside the record's code; again whenever a single-file site shows a page.
+  copyButton();
+  document.addEventListener("fixbook:page", function () { copyButton(); openTarget(); });
+
+  function copyButton() {
+    var code = document.querySelector(".record-badges .code-lg");
+    var next = code && code.nextElementSibling;
+    if (!code || !navigator.clipboard || (next && next.className === "copy-code")) return;
     var button = document.createElement("button");
     button.type = "button";
     button.className = "copy-code";
