@@ -167,3 +167,24 @@ fn browser_single_file_site_navigates_and_searches() {
         assert!(n.as_str().unwrap().starts_with("file://") || n.as_str().unwrap().starts_with("data:"), "a request left the file: {n}");
     }
 }
+
+#[test]
+fn single_file_refuses_what_would_not_open_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = crate::support::kb(&crate::support::fixture("base"), &[]);
+    for i in 0..=fixbook::bundle::SINGLE_FILE_LIMIT {
+        if i % 1000 == 0 {
+            std::fs::create_dir_all(kb.path().join(format!("content/wu/{}", i / 1000))).unwrap();
+        }
+        std::fs::write(
+            kb.path().join(format!("content/wu/{}/{i}.toml", i / 1000)),
+            format!("code = \"0x{:x}\"\nproduct = \"wu\"\ntitle = \"t\"\nsummary = \"s\"\n", 0x9000_0000u32 + i as u32),
+        )
+        .unwrap();
+    }
+    let (code, _, stderr) = fixbook(&["bundle", kb.path().to_str().unwrap(), "--single-file", "--out", "x.html"], dir.path());
+    assert_eq!(code, 1);
+    assert!(stderr.contains("a single HTML file opens quickly only up to 10000"), "{stderr}");
+    assert!(stderr.contains("hint: use `fixbook bundle` without --single-file"), "{stderr}");
+    assert!(!dir.path().join("x.html").exists());
+}
