@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod config;
 pub mod diagnostic;
 pub mod escape;
+pub mod export;
 pub mod fs;
 pub mod load;
 pub mod markdown;
@@ -156,6 +157,38 @@ pub fn bundle(opts: &BundleOptions) -> Result<BundleSummary, BuildError> {
         (out.clone(), bundle::write_zip(&out, &name, &files)?)
     };
     Ok(BundleSummary { out, records: site.records.len(), files: files.len(), bytes, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// What `fixbook export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// GitHub-flavoured Markdown pages with front matter, for wikis and note tools.
+    Markdown,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub root: PathBuf,
+    pub format: ExportFormat,
+    /// The folder to write; replaced as a whole, like `build`'s output.
+    pub out: PathBuf,
+    pub links: export::LinkForm,
+}
+
+/// `fixbook export`: every record, product and the home page as pages of another wiki.
+pub fn export(opts: &ExportOptions) -> Result<BuildSummary, BuildError> {
+    let started = Instant::now();
+    let site = load_site(&opts.root)?;
+    let pages = match opts.format {
+        ExportFormat::Markdown => export::markdown::pages(&site, opts.links),
+    };
+    output::publish(&opts.out, |sink| {
+        for (path, text) in &pages {
+            sink.put(path, text.as_bytes()).map_err(OutputError::from)?;
+        }
+        Ok::<_, BuildError>(())
+    })?;
+    Ok(BuildSummary { records: site.records.len(), pages: pages.len(), files: pages.len(), seconds: started.elapsed().as_secs_f64() })
 }
 
 /// `fixbook search`: the records that best match `query`, best first. The tantivy index is

@@ -46,6 +46,25 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Export the knowledge base as pages for another wiki.
+    Export {
+        /// The knowledge-base folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// What to write.
+        #[arg(long, short, value_enum)]
+        format: fixbook::ExportFormat,
+        /// The folder to write (default: export-FORMAT); replaced as a whole.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// How Markdown pages link to each other: `files` (Page.md, for folders and note
+        /// tools) or `pages` (Page, for GitHub and GitLab wikis).
+        #[arg(long, value_enum, default_value_t)]
+        links: fixbook::export::LinkForm,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Search the knowledge base from the terminal: codes in any spelling, words, typos.
     #[command(allow_negative_numbers = true)]
     Search {
@@ -109,6 +128,19 @@ fn main() -> ExitCode {
             }
             Err(e) => report(&e, e.hint()),
         },
+        Command::Export { dir, format, out, links, quiet } => {
+            let name = format!("{format:?}").to_lowercase();
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("export-{name}")));
+            match fixbook::export(&fixbook::ExportOptions { root: dir, format, out: out.clone(), links }) {
+                Ok(s) => {
+                    if !quiet {
+                        println!("Exported {} records as {name} into {}: {} pages in {:.2} s", s.records, out.display(), s.pages, s.seconds);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(&e, e.hint()),
+            }
+        }
         Command::Search { args, json, limit } => {
             let (dir, query) = match args.as_slice() {
                 [query] => (PathBuf::from("."), query.as_str()),

@@ -152,6 +152,32 @@ pub fn plain_text(text: &str) -> String {
     out
 }
 
+/// The Markdown source with its raw HTML shown as text (`<b>` -> `&lt;b>`), for exports of
+/// sites that do not allow raw HTML; everything else is left as written.
+pub fn escape_raw_html(text: &str) -> String {
+    let mut ranges: Vec<std::ops::Range<usize>> = Parser::new_ext(text, options())
+        .into_offset_iter()
+        .filter(|(e, _)| matches!(e, Event::Html(_) | Event::InlineHtml(_)))
+        .map(|(_, r)| r)
+        .collect();
+    if ranges.is_empty() {
+        return text.to_string();
+    }
+    ranges.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at {
+            continue;
+        }
+        out.push_str(&text[at..r.start]);
+        out.push_str(&text[r.clone()].replace('<', "&lt;"));
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// Every `@/...` link or image destination in a Markdown text, in order.
 pub fn record_link_targets(text: &str) -> Vec<String> {
     if !text.contains(RECORD_LINK_PREFIX) {
@@ -272,5 +298,11 @@ mod tests {
     fn plain_text_keeps_words_not_markup() {
         let text = plain_text("Run **`gpupdate /force`** then see [the guide](https://example.com/x).\n\n<b>raw</b> ![a diagram](d.png)");
         assert_eq!(text, "Run gpupdate /force then see the guide.\nraw a diagram\n");
+    }
+
+    #[test]
+    fn raw_html_in_exports_becomes_text() {
+        assert_eq!(escape_raw_html("a <b>bold</b> `<code>`\n\n<div onclick=x>y</div>\n"), "a &lt;b>bold&lt;/b> `<code>`\n\n&lt;div onclick=x>y&lt;/div>\n");
+        assert_eq!(escape_raw_html("plain"), "plain");
     }
 }

@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod bundle;
 mod errors;
+mod export;
 mod output;
 mod relevance;
 mod search;

@@ -1,0 +1,103 @@
+//! `fixbook export`: pages for other wikis, read back the way those wikis would read them.
+
+use std::collections::{BTreeMap, HashSet};
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+use crate::support::{fixbook, repo_root};
+
+fn export(args: &[&str]) -> (tempfile::TempDir, BTreeMap<String, String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let mut all = vec!["export", root.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = fixbook(&all, dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Exported 33 records as markdown into"), "{stdout}");
+    let out = dir.path().join(args.iter().position(|a| *a == "--out").map_or("export-markdown", |i| args[i + 1]));
+    let pages = crate::support::tree(&out)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".md"))
+        .map(|(p, b)| (p, String::from_utf8(b).unwrap()))
+        .collect();
+    (dir, pages)
+}
+
+/// Link destinations and heading anchors (GitHub's rule) of a Markdown page.
+fn links_and_anchors(md: &str) -> (Vec<String>, HashSet<String>) {
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
+    let mut links = Vec::new();
+    let mut anchors = HashSet::new();
+    let mut heading: Option<String> = None;
+    for e in Parser::new_ext(md, opts) {
+        match e {
+            Event::Start(Tag::Link { dest_url, .. }) => links.push(dest_url.to_string()),
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = &mut heading {
+                    h.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                anchors.insert(fixbook::export::markdown::anchor(&heading.take().unwrap()));
+            }
+            _ => {}
+        }
+    }
+    (links, anchors)
+}
+
+fn check_links(pages: &BTreeMap<String, String>, to_file: impl Fn(&str) -> String) {
+    let anchors: BTreeMap<&str, HashSet<String>> = pages.iter().map(|(p, md)| (p.as_str(), links_and_anchors(md).1)).collect();
+    let mut checked = 0;
+    for (page, md) in pages {
+        for dest in links_and_anchors(md).0 {
+            if dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("mailto:") {
+                continue;
+            }
+            let (target, fragment) = dest.split_once('#').map_or((dest.as_str(), None), |(t, f)| (t, Some(f)));
+            let file = if target.is_empty() { page.clone() } else { to_file(target) };
+            let Some(heads) = anchors.get(file.as_str()) else { panic!("{page}: link to {dest} has no page {file}") };
+            if let Some(f) = fragment {
+                assert!(heads.contains(f), "{page}: {file} has no heading for #{f}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked} internal links checked");
+}
+
+#[test]
+fn markdown_export_links_every_page_as_folders_read_them() {
+    let (_dir, pages) = export(&["--format", "markdown"]);
+    assert_eq!(pages.len(), 33 + 5 + 2, "records, products, Home and _Sidebar: {:?}", pages.keys().collect::<Vec<_>>());
+    for name in ["Home.md", "_Sidebar.md", "Remote-Desktop.md", "Remote-Desktop-0xc07.md", "Web-Browser-net-err_cert_date_invalid.md"] {
+        assert!(pages.contains_key(name), "{name}");
+    }
+    assert!(pages.keys().all(|p| !p.contains('/') && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))), "flat, safe names");
+    check_links(&pages, |t| t.to_string());
+
+    let page = &pages["Remote-Desktop-0xc07.md"];
+    let front: Vec<&str> = page.strip_prefix("---\n").unwrap().split("\n---\n").next().unwrap().lines().collect();
+    let meta: BTreeMap<&str, serde_json::Value> = front.iter().map(|l| {
+        let (k, v) = l.split_once(": ").unwrap();
+        (k, serde_json::from_str(v).unwrap_or_else(|e| panic!("front matter {l}: {e}")))
+    }).collect();
+    assert_eq!(meta["code"], "0xc07");
+    assert_eq!(meta["severity"], "high");
+    assert_eq!(meta["aliases"], serde_json::json!(["0x00000C07", "3079"]));
+    assert!(page.contains("> [!WARNING]\n> Do not turn off Network Level Authentication"), "callouts are GitHub alerts");
+    assert!(page.contains("- [ ] **Confirm the network path is open**"), "steps are a task list");
+    assert!(page.contains("[0x204](Remote-Desktop-0x204.md)"), "record links point at the exported page");
+    assert!(page.contains("Fixed by: [Resynchronise the clocks](#resynchronise-the-clocks)"));
+    let causes: Vec<&str> = page.lines().filter(|l| l.starts_with("### ") && l.ends_with("likelihood)")).collect();
+    assert!(causes[0].ends_with("(high likelihood)") && causes.last().unwrap().ends_with("(low likelihood)"), "{causes:?}");
+}
+
+#[test]
+fn markdown_export_for_github_and_gitlab_wikis_links_by_page_name() {
+    let (_dir, pages) = export(&["--format", "markdown", "--links", "pages", "--out", "wiki"]);
+    assert!(pages["_Sidebar.md"].contains("- [Remote Desktop](Remote-Desktop)\n"), "{}", pages["_Sidebar.md"]);
+    assert!(!pages.values().any(|md| md.contains(".md)")), "no link names a file");
+    check_links(&pages, |t| format!("{t}.md"));
+}
