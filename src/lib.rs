@@ -164,6 +164,8 @@ pub fn bundle(opts: &BundleOptions) -> Result<BundleSummary, BuildError> {
 pub enum ExportFormat {
     /// GitHub-flavoured Markdown pages with front matter, for wikis and note tools.
     Markdown,
+    /// Confluence storage-format pages, a page tree and an upload script.
+    Confluence,
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +174,7 @@ pub struct ExportOptions {
     pub format: ExportFormat,
     /// The folder to write; replaced as a whole, like `build`'s output.
     pub out: PathBuf,
+    /// How Markdown pages link to each other (Markdown only).
     pub links: export::LinkForm,
 }
 
@@ -181,6 +184,7 @@ pub fn export(opts: &ExportOptions) -> Result<BuildSummary, BuildError> {
     let site = load_site(&opts.root)?;
     let pages = match opts.format {
         ExportFormat::Markdown => export::markdown::pages(&site, opts.links),
+        ExportFormat::Confluence => export::confluence::files(&site),
     };
     output::publish(&opts.out, |sink| {
         for (path, text) in &pages {

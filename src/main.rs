@@ -134,7 +134,7 @@ fn main() -> ExitCode {
             match fixbook::export(&fixbook::ExportOptions { root: dir, format, out: out.clone(), links }) {
                 Ok(s) => {
                     if !quiet {
-                        println!("Exported {} records as {name} into {}: {} pages in {:.2} s", s.records, out.display(), s.pages, s.seconds);
+                        println!("Exported {} records as {name} into {}: {} files in {:.2} s", s.records, out.display(), s.files, s.seconds);
                     }
                     ExitCode::SUCCESS
                 }

@@ -1,6 +1,7 @@
 //! `fixbook export`: the knowledge base as pages another wiki imports as they are. Every
 //! format shares the page tree (home > product > record) and the page names decided here.
 
+pub mod confluence;
 pub mod markdown;
 
 use std::collections::{BTreeMap, HashSet};

@@ -101,3 +101,83 @@ fn markdown_export_for_github_and_gitlab_wikis_links_by_page_name() {
     assert!(!pages.values().any(|md| md.contains(".md)")), "no link names a file");
     check_links(&pages, |t| format!("{t}.md"));
 }
+
+#[test]
+fn confluence_export_is_storage_format_with_a_page_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = fixbook(&["export", repo_root().to_str().unwrap(), "--format", "confluence"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Exported 33 records as confluence into export-confluence"), "{stdout}");
+    let out = dir.path().join("export-confluence");
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let pages = manifest["pages"].as_array().unwrap();
+    assert_eq!(pages.len(), 1 + 5 + 33, "home, products, records");
+
+    // Titles are unique in the space; every parent comes before its children.
+    let mut titles = HashSet::new();
+    for p in pages {
+        let title = p["title"].as_str().unwrap();
+        assert!(titles.insert(title.to_lowercase()), "duplicate title {title}");
+        if let Some(parent) = p["parent"].as_str() {
+            assert!(titles.contains(&parent.to_lowercase()), "{title}: parent {parent} is not uploaded before it");
+        }
+    }
+    assert!(pages[0]["parent"].is_null());
+
+    let shipped: HashSet<&str> = ["info", "note", "warning", "tip", "expand", "code"].into();
+    let mut macros_seen = HashSet::new();
+    let mut links = 0;
+    for p in pages {
+        let xml = std::fs::read_to_string(out.join(p["file"].as_str().unwrap())).unwrap();
+        let wrapped = format!(
+            "<root xmlns:ac=\"http://atlassian.com/content\" xmlns:ri=\"http://atlassian.com/resource/identifier\">{xml}</root>"
+        );
+        let doc = roxmltree::Document::parse(&wrapped).unwrap_or_else(|e| panic!("{}: not well-formed XML: {e}", p["file"]));
+        for node in doc.descendants().filter(|n| n.is_element()) {
+            let tag = node.tag_name();
+            if tag.namespace() == Some("http://atlassian.com/content") && tag.name() == "structured-macro" {
+                let name = node.attribute(("http://atlassian.com/content", "name")).unwrap();
+                assert!(shipped.contains(name), "{}: macro {name} is not one Confluence ships", p["file"]);
+                macros_seen.insert(name.to_string());
+            }
+            if tag.namespace() == Some("http://atlassian.com/resource/identifier") && tag.name() == "page" {
+                let target = node.attribute(("http://atlassian.com/resource/identifier", "content-title")).unwrap();
+                assert!(titles.contains(&target.to_lowercase()), "{}: link to a page not in the export: {target}", p["file"]);
+                links += 1;
+            }
+            assert!(!matches!(tag.name(), "script" | "iframe" | "object"), "{}: {}", p["file"], tag.name());
+        }
+    }
+    for m in ["warning", "tip", "info", "expand", "code"] {
+        assert!(macros_seen.contains(m), "the sample uses the {m} macro");
+    }
+    assert!(links > 100, "{links} page links");
+    let page = std::fs::read_to_string(out.join("pages/Remote-Desktop-0xc07.xml")).unwrap();
+    assert!(page.contains("<ac:task-list><ac:task><ac:task-id>1</ac:task-id><ac:task-status>incomplete</ac:task-status>"), "steps are a task list");
+    assert!(page.contains("<ri:page ri:content-title=\"Remote Desktop error 0x204: the remote computer could not be reached\" />"));
+
+    let script = out.join("upload-confluence.sh");
+    let syntax = std::process::Command::new("bash").arg("-n").arg(&script).status().unwrap();
+    assert!(syntax.success(), "the upload script parses");
+}
+
+/// The upload script against a stand-in for Confluence's REST API v2 (tests/confluence/).
+#[test]
+fn confluence_upload_script_builds_the_page_tree() {
+    let missing = ["jq", "curl", "python3"].into_iter().find(|t| std::process::Command::new(t).arg("--version").output().is_err());
+    if let Some(tool) = missing {
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "{tool} is required in CI");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("upload script test skipped: {tool} not found\n").as_bytes());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = fixbook(&["export", repo_root().to_str().unwrap(), "--format", "confluence", "-q"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let out = std::process::Command::new("python3")
+        .arg(repo_root().join("tests/confluence/mock_upload.py"))
+        .arg(dir.path().join("export-confluence"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.trim_end().ends_with("ok"), "{text}{}", String::from_utf8_lossy(&out.stderr));
+}
