@@ -65,7 +65,7 @@ pub fn single_file(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Resul
             .map(|(c, _)| c.to_string())
             .ok_or_else(|| SingleFileError::NoMarkers { template: path.clone() })?;
         let title = html.split_once("<title>").and_then(|(_, r)| r.split_once("</title>")).map_or("", |(t, _)| t);
-        pages.push((route, unescape(title), content));
+        pages.push((route, unescape(title), inline_images(&content, files)));
     }
 
     let asset = |name: &str| text(&format!("assets/{name}"));
@@ -128,6 +128,37 @@ fn split_scripts(tail: &str) -> (&str, Vec<String>) {
         .filter(|n| n != "fixbook-analyze.js" && n != "fixbook-search.js")
         .collect();
     (&tail[..end], names)
+}
+
+/// `<img src="img/d.svg">` of a file in the site -> a data URI, so the page needs nothing else.
+fn inline_images(html: &str, files: &std::collections::BTreeMap<String, Vec<u8>>) -> String {
+    use base64::Engine;
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<img src=\"") {
+        let start = at + "<img src=\"".len();
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let end = after.find('"').unwrap_or(after.len());
+        let src = &after[..end];
+        let mime = match src.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
+            Some("svg") => "image/svg+xml",
+            Some("png") => "image/png",
+            Some("jpg" | "jpeg") => "image/jpeg",
+            Some("gif") => "image/gif",
+            Some("webp") => "image/webp",
+            _ => "",
+        };
+        match files.get(src.trim_start_matches("./")) {
+            Some(bytes) if !mime.is_empty() => {
+                out.push_str(&format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)));
+            }
+            _ => out.push_str(src),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Undoes the escaping of `escape::html` for a page title.

@@ -22,6 +22,9 @@ pub struct Renderer<'a> {
     pub raw_html: bool,
     /// Record id -> URL as written on this page. Validation guarantees every link is here.
     pub resolve: &'a dyn Fn(&RecordId) -> Option<String>,
+    /// The site root as written on this page ("/", "/help/", "../../"): a link or image
+    /// written from the root (`/img/diagram.png`, a file of `static/`) starts with it.
+    pub root: &'a str,
 }
 
 const RECORD_LINK_PREFIX: &str = "@/";
@@ -91,6 +94,9 @@ impl Renderer<'_> {
         }
         if !self.raw_html && is_script_url(&dest) {
             return CowStr::Borrowed("#");
+        }
+        if let Some(rest) = dest.strip_prefix('/').filter(|r| !r.starts_with('/')) {
+            return format!("{}{rest}", self.root).into();
         }
         dest
     }
@@ -232,7 +238,7 @@ mod tests {
 
     fn render(text: &str, raw_html: bool) -> String {
         let resolve = |id: &RecordId| Some(format!("/{}/", id.as_str()));
-        Renderer { raw_html, resolve: &resolve }.block(text)
+        Renderer { raw_html, resolve: &resolve, root: "/" }.block(text)
     }
 
     #[test]
@@ -282,7 +288,7 @@ mod tests {
     #[test]
     fn inline_unwraps_a_single_paragraph() {
         let resolve = |_: &RecordId| None;
-        let r = Renderer { raw_html: false, resolve: &resolve };
+        let r = Renderer { raw_html: false, resolve: &resolve, root: "/" };
         assert_eq!(r.inline("Run `sfc /scannow`"), "Run <code>sfc /scannow</code>");
     }
 
@@ -304,5 +310,14 @@ mod tests {
     fn raw_html_in_exports_becomes_text() {
         assert_eq!(escape_raw_html("a <b>bold</b> `<code>`\n\n<div onclick=x>y</div>\n"), "a &lt;b>bold&lt;/b> `<code>`\n\n&lt;div onclick=x>y&lt;/div>\n");
         assert_eq!(escape_raw_html("plain"), "plain");
+    }
+
+    #[test]
+    fn links_from_the_site_root_follow_the_page() {
+        let resolve = |_: &RecordId| None;
+        let r = Renderer { raw_html: false, resolve: &resolve, root: "../../" };
+        let html = r.block("![d](/img/d.svg) [pdf](/files/a.pdf) [ext](//cdn.example.com/x) [abs](https://e.com/y)");
+        assert!(html.contains("src=\"../../img/d.svg\"") && html.contains("href=\"../../files/a.pdf\""), "{html}");
+        assert!(html.contains("href=\"//cdn.example.com/x\"") && html.contains("href=\"https://e.com/y\""), "{html}");
     }
 }

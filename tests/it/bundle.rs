@@ -188,3 +188,37 @@ fn single_file_refuses_what_would_not_open_quickly() {
     assert!(stderr.contains("hint: use `fixbook bundle` without --single-file"), "{stderr}");
     assert!(!dir.path().join("x.html").exists());
 }
+
+/// A knowledge base whose record shows an image from `static/`, written from the site root.
+fn kb_with_an_image() -> tempfile::TempDir {
+    let kb = crate::support::kb(&crate::support::fixture("base"), &[]);
+    std::fs::create_dir_all(kb.path().join("static/img")).unwrap();
+    std::fs::write(kb.path().join("static/img/diagram.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    let file = kb.path().join("content/rd/0x204.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("quick_answer = \"See the path: ![Network path](/img/diagram.svg)\"\n{text}")).unwrap();
+    kb
+}
+
+#[test]
+fn images_from_the_site_root_work_in_every_output() {
+    let kb = kb_with_an_image();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.push(kb.path().to_str().unwrap());
+        let (code, _, stderr) = fixbook(&all, dir.path());
+        assert_eq!(code, 0, "{stderr}");
+    };
+    run(&["build", "--out", "abs", "-q"]);
+    let page = std::fs::read_to_string(dir.path().join("abs/rd/0x204/index.html")).unwrap();
+    assert!(page.contains("<img src=\"/img/diagram.svg\" alt=\"Network path\""), "absolute");
+    run(&["build", "--out", "rel", "--relative-links", "-q"]);
+    let page = std::fs::read_to_string(dir.path().join("rel/rd/0x204/index.html")).unwrap();
+    assert!(page.contains("<img src=\"../../img/diagram.svg\""), "relative");
+    assert!(dir.path().join("rel/img/diagram.svg").exists());
+    run(&["bundle", "--single-file", "--out", "one.html", "-q"]);
+    let one = std::fs::read_to_string(dir.path().join("one.html")).unwrap();
+    assert!(one.contains("\\u003cimg src=\\\"data:image/svg+xml;base64,"), "the image is inline in the single file");
+    assert!(!one.contains("img/diagram.svg\\\""), "and not referenced by path");
+}
