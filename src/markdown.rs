@@ -25,6 +25,8 @@ pub struct Renderer<'a> {
     /// The site root as written on this page ("/", "/help/", "../../"): a link or image
     /// written from the root (`/img/diagram.png`, a file of `static/`) starts with it.
     pub root: &'a str,
+    /// Show images from other hosts as links instead (offline copies request nothing).
+    pub local_images_only: bool,
 }
 
 const RECORD_LINK_PREFIX: &str = "@/";
@@ -36,6 +38,7 @@ impl Renderer<'_> {
         let mut heading_ids: HashMap<String, usize> = HashMap::new();
         let mut events: Vec<Event> = Vec::new();
         let mut in_heading: Option<usize> = None;
+        let mut remote_images: Vec<bool> = Vec::new();
         for event in Parser::new_ext(text, options()) {
             match event {
                 Event::Start(Tag::Heading { level, id, classes, attrs }) => {
@@ -48,6 +51,15 @@ impl Renderer<'_> {
                     }
                     events.push(Event::End(TagEnd::Heading(demote(level))));
                 }
+                Event::Start(Tag::Image { link_type, dest_url, title, id }) if self.local_images_only && is_remote(&dest_url) => {
+                    remote_images.push(true);
+                    events.push(Event::Start(Tag::Link { link_type, dest_url: self.url(dest_url), title, id }));
+                }
+                Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                    remote_images.push(false);
+                    events.push(self.filter(Event::Start(Tag::Image { link_type, dest_url, title, id })));
+                }
+                Event::End(TagEnd::Image) if remote_images.pop() == Some(true) => events.push(Event::End(TagEnd::Link)),
                 other => events.push(self.filter(other)),
             }
         }
@@ -128,6 +140,12 @@ fn demote(level: HeadingLevel) -> HeadingLevel {
         HeadingLevel::H3 => HeadingLevel::H5,
         _ => HeadingLevel::H6,
     }
+}
+
+/// A URL on another host: `https://...`, `//cdn...`.
+fn is_remote(dest: &str) -> bool {
+    let d = dest.trim_start().to_ascii_lowercase();
+    d.starts_with("//") || d.starts_with("http:") || d.starts_with("https:")
 }
 
 /// `javascript:`, `vbscript:` and `data:` URLs run code when clicked.
@@ -238,7 +256,7 @@ mod tests {
 
     fn render(text: &str, raw_html: bool) -> String {
         let resolve = |id: &RecordId| Some(format!("/{}/", id.as_str()));
-        Renderer { raw_html, resolve: &resolve, root: "/" }.block(text)
+        Renderer { raw_html, resolve: &resolve, root: "/", local_images_only: false }.block(text)
     }
 
     #[test]
@@ -288,7 +306,7 @@ mod tests {
     #[test]
     fn inline_unwraps_a_single_paragraph() {
         let resolve = |_: &RecordId| None;
-        let r = Renderer { raw_html: false, resolve: &resolve, root: "/" };
+        let r = Renderer { raw_html: false, resolve: &resolve, root: "/", local_images_only: false };
         assert_eq!(r.inline("Run `sfc /scannow`"), "Run <code>sfc /scannow</code>");
     }
 
@@ -315,9 +333,12 @@ mod tests {
     #[test]
     fn links_from_the_site_root_follow_the_page() {
         let resolve = |_: &RecordId| None;
-        let r = Renderer { raw_html: false, resolve: &resolve, root: "../../" };
+        let r = Renderer { raw_html: false, resolve: &resolve, root: "../../", local_images_only: true };
         let html = r.block("![d](/img/d.svg) [pdf](/files/a.pdf) [ext](//cdn.example.com/x) [abs](https://e.com/y)");
         assert!(html.contains("src=\"../../img/d.svg\"") && html.contains("href=\"../../files/a.pdf\""), "{html}");
         assert!(html.contains("href=\"//cdn.example.com/x\"") && html.contains("href=\"https://e.com/y\""), "{html}");
+        let offline = r.block("![A chart](https://cdn.example.com/c.png) ![local](/img/d.svg)");
+        assert!(offline.contains("<a href=\"https://cdn.example.com/c.png\">A chart</a>"), "a remote image becomes a link offline: {offline}");
+        assert!(offline.contains("<img src=\"../../img/d.svg\""), "{offline}");
     }
 }

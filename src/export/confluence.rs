@@ -90,7 +90,7 @@ fn macro_body(name: &str, title: Option<&str>, body: &str) -> String {
 /// XML), record links as `ac:link`s, code blocks as the code macro.
 fn xhtml(site: &Site, titles: &Titles, text: &str) -> String {
     let resolve = |id: &RecordId| site.by_id.get(id).map(|&i| format!("{PAGE_LINK}{}", urlencode(&titles.records[i])));
-    let html = Renderer { raw_html: false, resolve: &resolve, root: &site.config.base_url() }.block(text);
+    let html = Renderer { raw_html: false, resolve: &resolve, root: &site.config.base_url(), local_images_only: false }.block(text);
     code_macros(&page_links(&html))
 }
 

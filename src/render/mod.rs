@@ -193,7 +193,7 @@ impl<'a> Shared<'a> {
         let links = self.links(path);
         let resolve = |id: &RecordId| site.get(id).map(|(_, path)| links.href(path));
         let root = links.folder("");
-        let md = Renderer { raw_html: site.config.markdown.raw_html, resolve: &resolve, root: &root };
+        let md = Renderer { raw_html: site.config.markdown.raw_html, resolve: &resolve, root: &root, local_images_only: self.style.is_offline() };
         let record = RecordView::new(site, i, &links, &md);
         let product = site.config.product(r.product()).map_or(r.product(), |p| p.name.as_str());
         let mut meta = self.meta(

@@ -20,7 +20,7 @@ fn wait_for(s: &Session, script: &str, what: &str) -> Value {
         if !v.is_null() && v != Value::Bool(false) {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(Instant::now() < deadline, "timed out waiting for {what} at {}", s.url());
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -67,6 +67,8 @@ fn header_box(s: &Session, home: &str, record_url_end: &str) {
     assert_eq!(s.js("return document.getElementById('fixbook-q').getAttribute('aria-activedescendant')"), "fixbook-option-0");
     s.keys(ESCAPE);
     assert_eq!(s.js("return document.querySelector('.search-popup').hidden"), true, "Escape closes the results");
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(s.js("return document.getElementById('fixbook-q').value"), "error c07", "and keeps the text");
     s.keys(DOWN);
     s.keys(ENTER);
     wait_for(s, &format!("return location.href.endsWith({})", serde_json::to_string(record_url_end).unwrap()), "the record page");

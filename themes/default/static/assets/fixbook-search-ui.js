@@ -148,8 +148,10 @@
     } else if (e.key === "Enter" && active >= 0 && !popup.hidden) {
       e.preventDefault();
       location.href = options()[active].getAttribute("data-href");
-    } else if (e.key === "Escape") {
-      if (!popup.hidden) show(false); else input.value = "";
+    } else if (e.key === "Escape" && !popup.hidden) {
+      // The first Escape closes the list and keeps the text (a search box would clear it).
+      e.preventDefault();
+      show(false);
     }
   });
   form.addEventListener("focusout", function (e) {
