@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod output;
 pub mod record;
 pub mod render;
+pub mod scaffold;
 pub mod schema;
 pub mod search;
 pub mod site;

@@ -65,6 +65,21 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Make a new knowledge base (site.toml, one example record) in a new or empty folder.
+    Init {
+        /// The folder to create.
+        dir: PathBuf,
+    },
+    /// Write a new record with every key present and explained: content/PRODUCT/CODE.toml.
+    New {
+        /// A product key of site.toml.
+        product: String,
+        /// The error code, as users see it.
+        code: String,
+        /// The knowledge-base folder.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
     /// Search the knowledge base from the terminal: codes in any spelling, words, typos.
     #[command(allow_negative_numbers = true)]
     Search {
@@ -141,6 +156,23 @@ fn main() -> ExitCode {
                 Err(e) => report(&e, e.hint()),
             }
         }
+        Command::Init { dir } => match fixbook::scaffold::init(&dir) {
+            Ok(files) => {
+                for f in files {
+                    println!("wrote {}", f.display());
+                }
+                println!("Build it with: fixbook build {}", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => report_scaffold(&e),
+        },
+        Command::New { product, code, dir } => match fixbook::scaffold::new_record(&dir, &product, &code) {
+            Ok(path) => {
+                println!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => report_scaffold(&e),
+        },
         Command::Search { args, json, limit } => {
             let (dir, query) = match args.as_slice() {
                 [query] => (PathBuf::from("."), query.as_str()),
@@ -165,6 +197,14 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn report_scaffold(e: &fixbook::scaffold::ScaffoldError) -> ExitCode {
+    eprintln!("error: {e}");
+    if let Some(h) = e.hint() {
+        eprintln!("  hint: {h}");
+    }
+    ExitCode::FAILURE
 }
 
 fn report(e: &fixbook::BuildError, hint: Option<&str>) -> ExitCode {

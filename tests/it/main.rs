@@ -9,6 +9,7 @@ mod errors;
 mod export;
 mod output;
 mod relevance;
+mod scaffold;
 mod search;
 mod search_ui;
 mod snapshots;
