@@ -28,6 +28,9 @@ pub struct SiteConfig {
     /// How many records the home page and the Atom feed list as recently updated.
     #[serde(default = "default_recent")]
     pub recent: usize,
+    /// `fixbook check`: how loud each content rule is.
+    #[serde(default)]
+    pub lint: crate::check::LintConfig,
 }
 
 fn default_recent() -> usize {

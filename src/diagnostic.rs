@@ -82,7 +82,24 @@ fn clamp_to_char(s: &str, mut i: usize) -> usize {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        self.write(f, "error")
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic under another label than "error": `warning[orphan]`.
+    pub fn labelled(&self, label: &str) -> String {
+        struct L<'a>(&'a Diagnostic, &'a str);
+        impl fmt::Display for L<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write(f, self.1)
+            }
+        }
+        L(self, label).to_string()
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, label: &str) -> fmt::Result {
+        writeln!(f, "{label}: {}", self.message)?;
         let gutter = self.line.to_string().len();
         let pad = " ".repeat(gutter);
         write!(f, "{pad}--> {}", self.location())?;

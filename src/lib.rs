@@ -5,6 +5,7 @@
 //! (Tera + Markdown) -> [`output`] (atomic write).
 
 pub mod bundle;
+pub mod check;
 pub mod config;
 pub mod diagnostic;
 pub mod escape;
@@ -194,6 +195,34 @@ pub fn export(opts: &ExportOptions) -> Result<BuildSummary, BuildError> {
         Ok::<_, BuildError>(())
     })?;
     Ok(BuildSummary { records: site.records.len(), pages: pages.len(), files: pages.len(), seconds: started.elapsed().as_secs_f64() })
+}
+
+/// What `fixbook check` found.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// What `build` would refuse; when there are any, content rules were not run.
+    pub errors: Diagnostics,
+    pub findings: Vec<check::Finding>,
+    pub records: usize,
+}
+
+impl CheckReport {
+    /// Whether anything must be fixed (exit status 1).
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty() || self.findings.iter().any(|f| f.level == check::Level::Error)
+    }
+}
+
+/// `fixbook check`: every error `build` would report, then the content rules, writing nothing.
+pub fn check(root: &Path) -> CheckReport {
+    match load_site(root) {
+        Err(BuildError::Invalid(errors)) => CheckReport { errors, findings: Vec::new(), records: 0 },
+        Err(other) => unreachable!("loading reports only input errors: {other}"),
+        Ok(site) => {
+            let findings = check::lint(&site, &load::Sources::Disk(root.to_path_buf()), check::today());
+            CheckReport { errors: Diagnostics::default(), findings, records: site.records.len() }
+        }
+    }
 }
 
 /// `fixbook search`: the records that best match `query`, best first. The tantivy index is

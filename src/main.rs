@@ -65,6 +65,15 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Check the knowledge base without writing: every build error, then content rules.
+    Check {
+        /// The knowledge-base folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// `text` for people, `json` for CI annotations.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
     /// Make a new knowledge base (site.toml, one example record) in a new or empty folder.
     Init {
         /// The folder to create.
@@ -93,6 +102,12 @@ enum Command {
         #[arg(long, short = 'n', default_value_t = 10)]
         limit: usize,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -155,6 +170,29 @@ fn main() -> ExitCode {
                 }
                 Err(e) => report(&e, e.hint()),
             }
+        }
+        Command::Check { dir, format } => {
+            let report = fixbook::check(&dir);
+            if format == CheckFormat::Json {
+                let json = fixbook::check::json(&report.findings, &report.errors.0);
+                println!("{}", serde_json::to_string_pretty(&json).expect("JSON"));
+            } else {
+                for d in report.errors.iter() {
+                    println!("{d}\n");
+                }
+                for f in &report.findings {
+                    let level = if f.level == fixbook::check::Level::Error { "error" } else { "warning" };
+                    println!("{}\n", f.diagnostic.labelled(&format!("{level}[{}]", f.rule)));
+                }
+                let errors = report.errors.len() + report.findings.iter().filter(|f| f.level == fixbook::check::Level::Error).count();
+                let warnings = report.findings.len() + report.errors.len() - errors;
+                if errors + warnings == 0 {
+                    println!("No problems in {} records.", report.records);
+                } else {
+                    println!("{errors} error{}, {warnings} warning{}", if errors == 1 { "" } else { "s" }, if warnings == 1 { "" } else { "s" });
+                }
+            }
+            if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
         }
         Command::Init { dir } => match fixbook::scaffold::init(&dir) {
             Ok(files) => {

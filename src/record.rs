@@ -193,6 +193,8 @@ pub struct Faq {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordLink {
     pub target: RecordId,
+    /// The `#anchor` after the id, if any.
+    pub fragment: Option<String>,
     /// The error to report if `target` does not exist.
     pub unresolved: Diagnostic,
 }
@@ -345,14 +347,14 @@ impl Record {
                 searched_from = at + dest.len();
                 let span = at..at + dest.len();
                 match markdown::parse_record_link(&dest) {
-                    Some((target, _fragment)) => {
+                    Some((target, fragment)) => {
                         let unresolved = Diagnostic::at(
                             file,
                             source,
                             span,
                             format!("link to `{dest}`: there is no record with id `{target}`"),
                         );
-                        links.push(RecordLink { target, unresolved });
+                        links.push(RecordLink { target, fragment, unresolved });
                     }
                     None => errors.push(
                         Diagnostic::at(file, source, span, format!("`{dest}` is not a record link"))

@@ -5,6 +5,7 @@ mod accessibility;
 mod browser;
 mod build;
 mod bundle;
+mod check;
 mod errors;
 mod export;
 mod output;
