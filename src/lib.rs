@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod escape;
 pub mod export;
 pub mod fs;
+pub mod incremental;
 pub mod load;
 pub mod markdown;
 pub mod output;
@@ -19,6 +20,7 @@ pub mod render;
 pub mod scaffold;
 pub mod schema;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod theme;
 pub mod url;
@@ -72,6 +74,17 @@ pub enum BuildError {
     Search(#[from] search::engine::SearchError),
     #[error(transparent)]
     SingleFile(#[from] bundle::SingleFileError),
+    #[error("{0}")]
+    Serve(String),
+}
+
+impl From<serve::ServeError> for BuildError {
+    fn from(e: serve::ServeError) -> Self {
+        match e {
+            serve::ServeError::Build(b) => b,
+            other => BuildError::Serve(other.to_string()),
+        }
+    }
 }
 
 impl BuildError {
@@ -107,7 +120,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
 }
 
 /// Every file of the site into `sink`: the pages, and the search index built alongside.
-fn write_site(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<render::Rendered, BuildError> {
+pub(crate) fn write_site(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<render::Rendered, BuildError> {
     let (rendered, index) = rayon::join(|| render::render(site, theme, sink, links, on_record), || search::index::build(site));
     let mut rendered = rendered?;
     for (path, bytes) in &index {

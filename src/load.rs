@@ -74,6 +74,50 @@ pub struct Found {
 }
 
 pub fn load(root: &Path) -> Loaded {
+    load_with(root, None)
+}
+
+/// What a file's parse gave, kept while the file keeps its size and modification time.
+#[derive(Debug, Default)]
+pub struct FileCache {
+    files: HashMap<PathBuf, (Stamp, Result<Record, Vec<Diagnostic>>)>,
+}
+
+/// Size and modification time: a file whose stamp is unchanged is not read again.
+pub type Stamp = (u64, Option<std::time::SystemTime>);
+
+pub fn stamp(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    m.is_file().then(|| (m.len(), m.modified().ok()))
+}
+
+impl FileCache {
+    /// The parse of `f`, read again only if the file changed since it was cached.
+    fn parse(&self, f: &Found, keep: bool) -> (Option<Stamp>, Result<Record, Vec<Diagnostic>>) {
+        let now = if keep { stamp(&f.path) } else { None };
+        match self.files.get(&f.path) {
+            Some((then, result)) if now.is_some() && now.as_ref() == Some(then) => (now, result.clone()),
+            _ => (now, Record::from_file(&f.path, &f.shown_as, f.id.clone())),
+        }
+    }
+
+    /// The cached stamp of a record file, if it has been parsed.
+    pub fn stamp_of(&self, path: &Path) -> Option<&Stamp> {
+        self.files.get(path).map(|(s, _)| s)
+    }
+
+    pub fn insert(&mut self, path: PathBuf, stamp: Stamp, result: Result<Record, Vec<Diagnostic>>) {
+        self.files.insert(path, (stamp, result));
+    }
+}
+
+/// Like [`load`], but files unchanged since `cache` last saw them are not parsed again, and
+/// `cache` is left holding this load's files.
+pub fn load_cached(root: &Path, cache: &mut FileCache) -> Loaded {
+    load_with(root, Some(cache))
+}
+
+fn load_with(root: &Path, mut cache: Option<&mut FileCache>) -> Loaded {
     let mut errors = Vec::new();
     let config = match SiteConfig::from_file(&root.join(SITE_FILE), Path::new(SITE_FILE)) {
         Ok(c) => Some(c),
@@ -84,14 +128,22 @@ pub fn load(root: &Path) -> Loaded {
     };
     let (found, walk_errors) = walk(root);
     errors.extend(walk_errors);
-    let parsed: Vec<Result<Record, Vec<Diagnostic>>> =
-        found.par_iter().map(|f| Record::from_file(&f.path, &f.shown_as, f.id.clone())).collect();
+    let empty = FileCache::default();
+    let reuse = cache.as_deref().unwrap_or(&empty);
+    let parsed: Vec<(Option<Stamp>, Result<Record, Vec<Diagnostic>>)> = found.par_iter().map(|f| reuse.parse(f, cache.is_some())).collect();
     let mut records = Vec::with_capacity(parsed.len());
-    for result in parsed {
+    let mut kept = HashMap::with_capacity(parsed.len());
+    for (f, (stamp, result)) in found.iter().zip(parsed) {
+        if let (Some(stamp), Some(_)) = (stamp, cache.as_ref()) {
+            kept.insert(f.path.clone(), (stamp, result.clone()));
+        }
         match result {
             Ok(r) => records.push(r),
             Err(e) => errors.extend(e),
         }
+    }
+    if let Some(cache) = cache.as_mut() {
+        cache.files = kept;
     }
     let ids = found.into_iter().map(|f| f.id).collect();
     Loaded { root: root.to_path_buf(), config, records, ids, errors, sources: Sources::Disk(root.to_path_buf()) }

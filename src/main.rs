@@ -74,6 +74,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
+    /// Build into memory, serve on this computer, rebuild and reload pages on every change.
+    Serve {
+        /// The knowledge-base folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The port (0: any free port).
+        #[arg(long, short, default_value_t = 8000)]
+        port: u16,
+        /// The address to listen on; 0.0.0.0 makes the preview reachable from other machines.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// Make a new knowledge base (site.toml, one example record) in a new or empty folder.
     Init {
         /// The folder to create.
@@ -193,6 +208,26 @@ fn main() -> ExitCode {
                 }
             }
             if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+        }
+        Command::Serve { dir, port, bind, open } => {
+            let opts = fixbook::serve::ServeOptions { root: dir.clone(), addr: std::net::SocketAddr::new(bind, port) };
+            let result = fixbook::serve::serve(&opts, |addr| {
+                let url = format!("http://{addr}/");
+                println!("Serving {} at {url} (Ctrl+C to stop)", dir.display());
+                use std::io::Write;
+                let _ = std::io::stdout().flush();
+                if open {
+                    let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
+                    let _ = std::process::Command::new(opener).arg(&url).spawn();
+                }
+            });
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    let e = fixbook::BuildError::from(e);
+                    report(&e, e.hint())
+                }
+            }
         }
         Command::Init { dir } => match fixbook::scaffold::init(&dir) {
             Ok(files) => {

@@ -4,6 +4,8 @@
 mod data;
 pub mod views;
 
+use std::collections::BTreeSet;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -78,43 +80,85 @@ impl LinkStyle {
     }
 }
 
+/// Which pages a render writes: everything, or what an incremental rebuild found affected.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PageSet {
+    pub all: bool,
+    /// Record indices.
+    pub records: BTreeSet<usize>,
+    /// Product keys.
+    pub products: BTreeSet<String>,
+    /// Tag slugs.
+    pub tags: BTreeSet<String>,
+    /// The home page, the A-Z index and the tag index.
+    pub listings: bool,
+}
+
+impl PageSet {
+    pub fn all() -> PageSet {
+        PageSet { all: true, ..PageSet::default() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.records.is_empty() && self.products.is_empty() && self.tags.is_empty() && !self.listings
+    }
+}
+
 /// Renders the whole site into `sink`. `on_record` is called once per record page written.
 pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, RenderError> {
-    let absolute = Links::absolute(site.config.base_path());
-    let ctx = Shared { site, theme, sink, style, site_view: SiteView::new(site, &absolute), absolute };
-
-    let record_results: Vec<Result<(), RenderError>> = (0..site.records.len())
-        .into_par_iter()
-        .map(|i| {
-            let r = ctx.record_page(i);
-            on_record();
-            r
-        })
-        .collect();
-    let list_results = vec![
-        ctx.home(),
-        ctx.products(),
-        ctx.tags(),
-        ctx.codes(),
-        ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![])),
-        ctx.search_page(),
-    ];
-    merge(record_results.into_iter().chain(list_results).collect())?;
-    // Records, products and tags, plus the home page, the A-Z index, the tag index, 404 and search.
-    let pages = site.records.len() + site.by_product.len() + site.by_tag.len() + 5;
-
+    let pages = render_pages(site, theme, sink, style, &PageSet::all(), on_record)?;
     let mut files = pages;
-    if !style.is_offline() {
-        for (path, bytes) in data::files(site) {
-            sink.put(&path, &bytes)?;
-            files += 1;
-        }
+    for (path, bytes) in data_files(site, style) {
+        sink.put(&path, &bytes)?;
+        files += 1;
     }
     for (path, bytes) in &theme.assets {
         sink.put(path, bytes)?;
         files += 1;
     }
     Ok(Rendered { pages, files })
+}
+
+/// The sitemap, feed, robots.txt and records.json; none for an offline copy.
+pub fn data_files(site: &Site, style: LinkStyle) -> Vec<(String, Vec<u8>)> {
+    if style.is_offline() {
+        Vec::new()
+    } else {
+        data::files(site)
+    }
+}
+
+/// Renders the HTML pages in `set` into `sink` and returns how many were written.
+pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, set: &PageSet, on_record: &(dyn Fn() + Sync)) -> Result<usize, RenderError> {
+    let absolute = Links::absolute(site.config.base_path());
+    let ctx = Shared { site, theme, sink, style, site_view: SiteView::new(site, &absolute), absolute };
+
+    let records: Vec<usize> = if set.all { (0..site.records.len()).collect() } else { set.records.iter().copied().collect() };
+    let record_results: Vec<Result<(), RenderError>> = records
+        .par_iter()
+        .map(|&i| {
+            let r = ctx.record_page(i);
+            on_record();
+            r
+        })
+        .collect();
+    let mut list_results = vec![ctx.products(set), ctx.tags(set)];
+    if set.all || set.listings {
+        list_results.extend([ctx.home(), ctx.tag_index(), ctx.codes()]);
+    }
+    if set.all {
+        list_results.push(ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![])));
+        list_results.push(ctx.search_page());
+    }
+    merge(record_results.into_iter().chain(list_results).collect())?;
+    if set.all {
+        // Records, products and tags, plus the home page, the A-Z index, the tag index, 404 and search.
+        Ok(site.records.len() + site.by_product.len() + site.by_tag.len() + 5)
+    } else {
+        let products = site.by_product.keys().filter(|k| set.products.contains(*k)).count();
+        let tags = site.by_tag.keys().filter(|k| set.tags.contains(*k)).count();
+        Ok(records.len() + products + tags + if set.listings { 3 } else { 0 })
+    }
 }
 
 /// What every page's render shares.
@@ -230,7 +274,7 @@ impl<'a> Shared<'a> {
         Ok(self.sink.put("index.html", html.as_bytes())?)
     }
 
-    fn products(&self) -> Result<(), RenderError> {
+    fn products(&self, set: &PageSet) -> Result<(), RenderError> {
         #[derive(Serialize)]
         struct C<'v> {
             product: ProductView<'v>,
@@ -240,6 +284,7 @@ impl<'a> Shared<'a> {
             .site
             .by_product
             .par_iter()
+            .filter(|(key, _)| set.all || set.products.contains(*key))
             .map(|(key, list)| {
                 let path = url::product_path(key);
                 let links = self.links(&path);
@@ -253,7 +298,7 @@ impl<'a> Shared<'a> {
         merge(results)
     }
 
-    fn tags(&self) -> Result<(), RenderError> {
+    fn tags(&self, set: &PageSet) -> Result<(), RenderError> {
         #[derive(Serialize)]
         struct One<'v> {
             tag: TagView,
@@ -263,6 +308,7 @@ impl<'a> Shared<'a> {
             .site
             .by_tag
             .par_iter()
+            .filter(|(slug, _)| set.all || set.tags.contains(*slug))
             .map(|(_, (name, list))| {
                 let path = url::tag_path(name);
                 let links = self.links(&path);
@@ -274,8 +320,11 @@ impl<'a> Shared<'a> {
                 Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
             })
             .collect();
-        merge(results)?;
+        merge(results)
+    }
 
+    /// Every tag with its count.
+    fn tag_index(&self) -> Result<(), RenderError> {
         #[derive(Serialize)]
         struct All {
             tags: Vec<TagView>,

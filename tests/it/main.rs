@@ -13,6 +13,7 @@ mod relevance;
 mod scaffold;
 mod search;
 mod search_ui;
+mod serve;
 mod snapshots;
 mod support;
 mod theme;

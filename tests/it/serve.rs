@@ -1,0 +1,261 @@
+//! `fixbook serve` and the incremental rebuild under it: every kind of edit gives exactly the
+//! files a full build gives, and the real server reloads pages and shows build errors.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+use fixbook::incremental::{Live, Update};
+use fixbook::LinkStyle;
+
+use crate::support::sample_kb;
+use crate::webdriver::{browser, Session};
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    // A new modification time even on a coarse clock.
+    std::thread::sleep(Duration::from_millis(15));
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// After `update` and the index refresh, the site in memory is byte for byte a fresh build.
+fn assert_same_as_full(live: &mut Live, root: &Path, what: &str) {
+    live.refresh_index();
+    let fresh = Live::build(root, LinkStyle::Absolute).unwrap().files();
+    let got = live.files();
+    let search = fixbook::search::index::DIR;
+    // Shards of the index before are kept for pages that loaded its manifest; compare the rest.
+    let current = |files: &fixbook::incremental::Files| -> Vec<(String, Vec<u8>)> {
+        files.iter().filter(|(p, _)| !p.starts_with(search) || fresh.contains_key(*p)).map(|(p, b)| (p.clone(), b.to_vec())).collect()
+    };
+    let (a, b) = (current(&got), current(&fresh));
+    let paths = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(&a), paths(&b), "{what}: the same files");
+    for ((p, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{what}: {p} differs from a full build");
+    }
+}
+
+#[test]
+fn incremental_updates_match_a_full_build() {
+    let kb = sample_kb();
+    let root = kb.path();
+    let rec = root.join("content/remote-desktop/0x204.toml");
+    let mut live = Live::build(root, LinkStyle::Absolute).unwrap();
+
+    // Text only the record's page shows: one page.
+    edit(&rec, "Check that the host", "First check that the host");
+    assert_eq!(live.update(std::slice::from_ref(&rec)).unwrap(), Update::Pages(1));
+    assert!(live.index_stale());
+    assert_same_as_full(&mut live, root, "body edit");
+
+    // The title shows on listings and on records that list it as related.
+    edit(&rec, "title = \"", "title = \"Renamed: ");
+    match live.update(std::slice::from_ref(&rec)).unwrap() {
+        Update::Pages(n) => assert!(n > 3, "the record, its product, tags, listings and referrers: {n}"),
+        other => panic!("a title edit is a patch: {other:?}"),
+    }
+    assert_same_as_full(&mut live, root, "title edit");
+
+    // A new tag changes counts on other pages: the whole pipeline.
+    edit(&rec, "tags = [", "tags = [\"brand-new-tag\", ");
+    assert_eq!(live.update(std::slice::from_ref(&rec)).unwrap(), Update::Full);
+    assert_same_as_full(&mut live, root, "tag added");
+
+    // An unchanged file (an editor that only touched it) does nothing.
+    assert_eq!(live.update(std::slice::from_ref(&rec)).unwrap(), Update::Nothing);
+
+    // A new record and a removed one.
+    let added = root.join("content/remote-desktop/0x999.toml");
+    std::fs::write(&added, "code = \"0x999\"\nproduct = \"remote-desktop\"\ntitle = \"A new one\"\nsummary = \"Added while serving.\"\n").unwrap();
+    assert_eq!(live.update(std::slice::from_ref(&added)).unwrap(), Update::Full);
+    assert!(live.files().contains_key("remote-desktop/0x999/index.html"));
+    assert_same_as_full(&mut live, root, "record added");
+    std::fs::remove_file(&added).unwrap();
+    assert_eq!(live.update(std::slice::from_ref(&added)).unwrap(), Update::Full);
+    assert!(!live.files().contains_key("remote-desktop/0x999/index.html"));
+    assert_same_as_full(&mut live, root, "record removed");
+
+    // A broken record keeps the last good site; fixing it brings the edit in.
+    let before = live.files();
+    edit(&rec, "summary = \"", "summary = ");
+    let err = live.update(std::slice::from_ref(&rec)).unwrap_err().to_string();
+    assert!(err.contains("content/remote-desktop/0x204.toml:"), "{err}");
+    assert!(Vec::from_iter(before.keys()) == Vec::from_iter(live.files().keys()));
+    edit(&rec, "summary = ", "summary = \"Fixed: ");
+    assert_eq!(live.update(std::slice::from_ref(&rec)).unwrap(), Update::Full);
+    assert_same_as_full(&mut live, root, "broken then fixed");
+
+    // site.toml: the whole pipeline.
+    edit(&root.join("site.toml"), "title = \"", "title = \"Renamed ");
+    assert_eq!(live.update(&[root.join("site.toml")]).unwrap(), Update::Full);
+    assert_same_as_full(&mut live, root, "site.toml edit");
+}
+
+/// `fixbook serve` on a free port, stopped when dropped.
+struct Server {
+    child: Child,
+    origin: String,
+    log: Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(root: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fixbook"))
+        .args(["serve", "--port", "0"])
+        .arg(root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let origin = line.split(" at ").nth(1).and_then(|s| s.split_whitespace().next()).unwrap_or_else(|| panic!("no address in {line:?}"));
+    let origin = origin.trim_end_matches('/').to_string();
+    let (tx, log) = channel();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    Server { child, origin, log }
+}
+
+fn get(url: &str) -> (u16, String) {
+    match ureq::get(url).call() {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+        Err(e) => panic!("{url}: {e}"),
+    }
+}
+
+/// The server-sent events of `/__fixbook/events`, one `event:` name and its data at a time.
+struct Events {
+    reader: BufReader<TcpStream>,
+}
+
+impl Events {
+    fn open(origin: &str) -> Events {
+        let host = origin.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(host).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(stream, "GET /__fixbook/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+        Events { reader }
+    }
+
+    /// The next event that is not a comment: (name, data lines joined).
+    fn next(&mut self) -> (String, String) {
+        let (mut name, mut data) = (String::new(), Vec::new());
+        loop {
+            let mut line = String::new();
+            let n = self.reader.read_line(&mut line).expect("an event within 30 s");
+            assert!(n > 0, "the event stream closed");
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if !name.is_empty() {
+                    return (name, data.join("\n"));
+                }
+            } else if let Some(v) = line.strip_prefix("event: ") {
+                name = v.to_string();
+            } else if let Some(v) = line.strip_prefix("data: ") {
+                data.push(v.to_string());
+            }
+        }
+    }
+}
+
+#[test]
+fn serve_reloads_on_change_and_shows_errors() {
+    let kb = sample_kb();
+    let root = kb.path();
+    let server = start(root);
+    let page = format!("{}/remote-desktop/0x204/", server.origin);
+    let (status, html) = get(&page);
+    assert_eq!(status, 200);
+    assert!(html.contains("__fixbook/events") || html.contains("EventSource"), "the live-reload script is injected");
+    assert!(html.contains("window.__fixbookError = null"));
+
+    let mut events = Events::open(&server.origin);
+    let rec = root.join("content/remote-desktop/0x204.toml");
+    edit(&rec, "title = \"", "title = \"Served live: ");
+    assert_eq!(events.next().0, "reload");
+    assert!(get(&page).1.contains("Served live: "), "the page shows the edit");
+
+    // Broken: an event with the error, the last good page with the overlay's text.
+    edit(&rec, "summary = \"", "summary = ");
+    let (name, data) = events.next();
+    assert_eq!(name, "problem");
+    assert!(data.contains("content/remote-desktop/0x204.toml:"), "file, line and column: {data}");
+    let html = get(&page).1;
+    assert!(html.contains("Served live: "), "the last good page is still served");
+    assert!(html.contains("0x204.toml:"), "the page carries the error for the overlay");
+
+    // Fixed: a reload, and no error on the page.
+    edit(&rec, "summary = ", "summary = \"");
+    assert_eq!(events.next().0, "reload");
+    assert!(get(&page).1.contains("window.__fixbookError = null"));
+
+    // Missing pages and traversal attempts.
+    assert_eq!(get(&format!("{}/no/such/page/", server.origin)).0, 404);
+    for bad in ["/../site.toml", "/%2e%2e/site.toml", "/remote-desktop/..%2F..%2Fsite.toml"] {
+        let host = server.origin.trim_start_matches("http://");
+        let mut s = TcpStream::connect(host).unwrap();
+        write!(s, "GET {bad} HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 400") || reply.starts_with("HTTP/1.1 404"), "{bad}: {}", reply.lines().next().unwrap_or(""));
+        assert!(!reply.contains("[products"), "{bad} must not serve site.toml");
+    }
+    let log: Vec<String> = server.log.try_iter().collect();
+    assert!(log.iter().any(|l| l.starts_with("rebuilt")), "{log:?}");
+}
+
+#[test]
+fn serve_overlay_in_chromium() {
+    let Some(b) = browser("serve_overlay_in_chromium") else { return };
+    let kb = sample_kb();
+    let root: PathBuf = kb.path().to_path_buf();
+    let server = start(&root);
+    let s = Session::start(&b);
+    s.window(1024, 900);
+    s.goto(&format!("{}/remote-desktop/0x204/", server.origin));
+    s.js("window.scrollTo(0, 400)");
+    let rec = root.join("content/remote-desktop/0x204.toml");
+    let wait = |cond: &str| {
+        let until = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < until {
+            if s.js(&format!("return !!({cond})")).as_bool() == Some(true) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    };
+
+    edit(&rec, "summary = \"", "summary = ");
+    assert!(wait("document.getElementById('fixbook-overlay')"), "the overlay appears");
+    let text = s.text(&s.find("#fixbook-overlay"));
+    assert!(text.contains("content/remote-desktop/0x204.toml:"), "{text}");
+
+    edit(&rec, "summary = ", "summary = \"Overlay gone: ");
+    assert!(wait("document.querySelector('.lead') && document.querySelector('.lead').textContent.includes('Overlay gone')"), "the page reloads with the fix");
+    assert!(s.find_all("#fixbook-overlay").is_empty(), "the overlay is gone after the fix");
+    let y = s.js("return window.scrollY").as_f64().unwrap_or(0.0);
+    assert!(y > 300.0, "the scroll position is kept across the reload: {y}");
+}
