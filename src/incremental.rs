@@ -91,7 +91,7 @@ impl Live {
             return;
         }
         let mut files: Files = (*self.files).clone();
-        let current: BTreeSet<String> = files.keys().filter(|p| p.starts_with(crate::search::index::DIR)).cloned().collect();
+        let current: BTreeSet<String> = files.keys().filter(|p| crate::search::index::is_index_file(p)).cloned().collect();
         for old in &self.previous_search {
             if !current.contains(old) {
                 files.remove(old);
@@ -195,7 +195,7 @@ impl Live {
     fn rebuild(&mut self) -> Result<Update, BuildError> {
         let (site, theme) = load_full(&self.root, &mut self.cache)?;
         let files = render_all(&site, &theme, self.style)?;
-        self.previous_search = self.files.keys().filter(|p| p.starts_with(crate::search::index::DIR)).cloned().collect();
+        self.previous_search = self.files.keys().filter(|p| crate::search::index::is_index_file(p)).cloned().collect();
         let mut files = files;
         for old in &self.previous_search {
             if let Some(bytes) = self.files.get(old) {

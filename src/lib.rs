@@ -4,6 +4,7 @@
 //! [`load`] (walk + parse) -> [`validate`] (typed model, every error) -> [`render`]
 //! (Tera + Markdown) -> [`output`] (atomic write).
 
+pub mod build_state;
 pub mod bundle;
 pub mod check;
 pub mod config;
@@ -50,13 +51,19 @@ pub struct BuildOptions {
     pub progress: bool,
     /// How pages link to each other (`--relative-links`).
     pub links: render::LinkStyle,
+    /// Render everything, even pages the previous build into `out` already holds (`--clean`).
+    pub clean: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildSummary {
     pub records: usize,
+    /// HTML pages of the site.
     pub pages: usize,
     pub files: usize,
+    /// Pages rendered by this build: fewer than `pages` when the others were unchanged since
+    /// the previous build into the same folder (0 when nothing changed).
+    pub rendered: usize,
     pub seconds: f64,
 }
 
@@ -108,15 +115,51 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
     let site = load_site(&opts.root)?;
     let theme = Theme::load(&site.root)?;
-    let bar = progress_bar(opts.progress, site.records.len());
-    let rendered = output::publish(&opts.out, |sink| write_site(&site, &theme, sink, opts.links, &|| bar.inc(1)))?;
-    bar.finish_and_clear();
-    Ok(BuildSummary {
+    let state_path = build_state::path(&site.root, &opts.out);
+    let changed = if opts.clean { None } else { build_state::BuildState::read(&state_path).and_then(|s| s.changed_pages(&site, opts.links, &opts.out)) };
+    let total_pages = render::page_count(&site);
+    let summary = |rendered: usize, files: usize| BuildSummary {
         records: site.records.len(),
-        pages: rendered.pages,
-        files: rendered.files,
+        pages: total_pages,
+        files,
+        rendered,
         seconds: started.elapsed().as_secs_f64(),
-    })
+    };
+    let (rendered, files) = match changed {
+        Some(set) if set.is_empty() => return Ok(summary(0, 0)),
+        Some(set) => {
+            let r = output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| write_changed(&site, &theme, sink, opts.links, &set))?;
+            (r.pages, r.files)
+        }
+        None => {
+            let bar = progress_bar(opts.progress, site.records.len());
+            let r = output::publish(&opts.out, |sink| write_site(&site, &theme, sink, opts.links, &|| bar.inc(1)))?;
+            bar.finish_and_clear();
+            (r.pages, r.files)
+        }
+    };
+    if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out) {
+        state.write(&state_path);
+    }
+    Ok(summary(rendered, files))
+}
+
+/// The pages in `set`, and every file that depends on all records (search index, data
+/// files) or on nothing (assets); the rest of the site is the previous build's.
+fn write_changed(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet) -> Result<render::Rendered, BuildError> {
+    let (pages, index) = rayon::join(|| render::render_pages(site, theme, sink, links, set, &|| {}), || search::index::build(site));
+    let pages = pages?;
+    let mut files = pages;
+    let data = render::data_files(site, links);
+    for (path, bytes) in data.iter().chain(&index) {
+        sink.put(path, bytes).map_err(RenderError::from)?;
+        files += 1;
+    }
+    for (path, bytes) in &theme.assets {
+        sink.put(path, bytes).map_err(RenderError::from)?;
+        files += 1;
+    }
+    Ok(render::Rendered { pages, files })
 }
 
 /// Every file of the site into `sink`: the pages, and the search index built alongside.
@@ -207,7 +250,7 @@ pub fn export(opts: &ExportOptions) -> Result<BuildSummary, BuildError> {
         }
         Ok::<_, BuildError>(())
     })?;
-    Ok(BuildSummary { records: site.records.len(), pages: pages.len(), files: pages.len(), seconds: started.elapsed().as_secs_f64() })
+    Ok(BuildSummary { records: site.records.len(), pages: pages.len(), files: pages.len(), rendered: pages.len(), seconds: started.elapsed().as_secs_f64() })
 }
 
 /// What `fixbook check` found.

@@ -28,6 +28,9 @@ enum Command {
         /// share or opening the files straight from disk.
         #[arg(long)]
         relative_links: bool,
+        /// Render every page, even those unchanged since the last build into the same folder.
+        #[arg(long)]
+        clean: bool,
     },
     /// Write the site for reading offline: a zip that works unzipped anywhere, opened by
     /// double-click, search included.
@@ -128,12 +131,25 @@ enum CheckFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { dir, out, quiet, relative_links } => {
+        Command::Build { dir, out, quiet, relative_links, clean } => {
             let links = if relative_links { fixbook::LinkStyle::Relative } else { fixbook::LinkStyle::Absolute };
-            let opts = fixbook::BuildOptions { root: dir, out: out.clone(), progress: !quiet, links };
+            let opts = fixbook::BuildOptions { root: dir, out: out.clone(), progress: !quiet, links, clean };
             match fixbook::build(&opts) {
                 Ok(s) => {
-                    if !quiet {
+                    if quiet {
+                    } else if s.rendered == 0 {
+                        println!("Nothing changed since the last build: {} is up to date ({} records, {:.2} s)", out.display(), s.records, s.seconds);
+                    } else if s.rendered < s.pages {
+                        println!(
+                            "Built {} records into {}: {} of {} pages rendered again, {} files written in {:.2} s",
+                            s.records,
+                            out.display(),
+                            s.rendered,
+                            s.pages,
+                            s.files,
+                            s.seconds
+                        );
+                    } else {
                         println!(
                             "Built {} records into {}: {} pages, {} files in {:.2} s",
                             s.records,

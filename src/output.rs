@@ -19,6 +19,9 @@ pub trait Sink: Sync {
 
 pub struct DirSink {
     pub dir: PathBuf,
+    /// The folder holds hard links to the previous output's files: a file is unlinked before
+    /// it is written, so the previous output is never written through a link.
+    pub linked: bool,
 }
 
 impl Sink for DirSink {
@@ -27,6 +30,9 @@ impl Sink for DirSink {
         let full = self.dir.join(path);
         if let Some(parent) = full.parent() {
             fs::create_dir_all(parent)?;
+        }
+        if self.linked {
+            let _ = std::fs::remove_file(&full);
         }
         fs::write(&full, bytes)
     }
@@ -83,13 +89,35 @@ pub fn publish<T, E>(out: &Path, write: impl FnOnce(&DirSink) -> Result<T, E>) -
 where
     E: From<OutputError>,
 {
+    publish_with(out, None, write)
+}
+
+/// Like [`publish`], but the staging folder starts with every file of the current `out`
+/// (hard links, or copies where the file system has none) except those `skip` names (by
+/// site-relative path), and `write` replaces what changed.
+pub fn publish_reusing<T, E>(out: &Path, skip: &dyn Fn(&str) -> bool, write: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<OutputError>,
+{
+    publish_with(out, Some(skip), write)
+}
+
+fn publish_with<T, E>(out: &Path, reuse: Option<&dyn Fn(&str) -> bool>, write: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<OutputError>,
+{
     check_replaceable(out)?;
     let staging = sibling(out, "staging");
     remove_stale_siblings(out);
     fs::create_dir_all(staging.parent().unwrap_or(Path::new("."))).map_err(OutputError::from)?;
     fs::create_dir(&staging).map_err(OutputError::from)?;
-    let sink = DirSink { dir: staging.clone() };
-    let result = sink.put(MARKER, MARKER_TEXT.as_bytes()).map_err(OutputError::from).map_err(E::from).and_then(|()| write(&sink));
+    let sink = DirSink { dir: staging.clone(), linked: reuse.is_some() };
+    let result = sink
+        .put(MARKER, MARKER_TEXT.as_bytes())
+        .and_then(|()| reuse.map_or(Ok(()), |skip| link_tree(out, &staging, skip)))
+        .map_err(OutputError::from)
+        .map_err(E::from)
+        .and_then(|()| write(&sink));
     match result {
         Ok(value) => {
             swap_in(&staging, out).map_err(|e| {
@@ -125,6 +153,31 @@ pub fn publish_file(out: &Path, ours: impl FnOnce(&Path) -> bool, write: impl Fn
     std::fs::rename(&tmp, out).map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
         OutputError::Fs(FsError { action: "move into place", path: out.to_path_buf(), source })
+    })
+}
+
+/// Every file of `from` (but the marker and what `skip` names) linked at the same path in `to`.
+fn link_tree(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) -> Result<(), FsError> {
+    let files: Vec<(PathBuf, PathBuf)> = walkdir::WalkDir::new(from)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| {
+            let rel = e.path().strip_prefix(from).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
+            rel != MARKER && !skip(&rel)
+        })
+        .map(|e| (e.path().to_path_buf(), to.join(e.path().strip_prefix(from).unwrap_or(e.path()))))
+        .collect();
+    let mut made = std::collections::HashSet::new();
+    for (_, dest) in &files {
+        if let Some(parent) = dest.parent().filter(|p| made.insert(p.to_path_buf())) {
+            fs::create_dir_all(parent)?;
+        }
+    }
+    use rayon::prelude::*;
+    files.par_iter().try_for_each(|(src, dest)| match std::fs::hard_link(src, dest) {
+        Ok(()) => Ok(()),
+        Err(_) => std::fs::copy(src, dest).map(|_| ()).map_err(|source| FsError { action: "copy", path: src.clone(), source }),
     })
 }
 

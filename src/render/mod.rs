@@ -128,6 +128,11 @@ pub fn data_files(site: &Site, style: LinkStyle) -> Vec<(String, Vec<u8>)> {
     }
 }
 
+/// Records, products and tags, plus the home page, the A-Z index, the tag index, 404 and search.
+pub fn page_count(site: &Site) -> usize {
+    site.records.len() + site.by_product.len() + site.by_tag.len() + 5
+}
+
 /// Renders the HTML pages in `set` into `sink` and returns how many were written.
 pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, set: &PageSet, on_record: &(dyn Fn() + Sync)) -> Result<usize, RenderError> {
     let absolute = Links::absolute(site.config.base_path());
@@ -152,8 +157,7 @@ pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyl
     }
     merge(record_results.into_iter().chain(list_results).collect())?;
     if set.all {
-        // Records, products and tags, plus the home page, the A-Z index, the tag index, 404 and search.
-        Ok(site.records.len() + site.by_product.len() + site.by_tag.len() + 5)
+        Ok(page_count(site))
     } else {
         let products = site.by_product.keys().filter(|k| set.products.contains(*k)).count();
         let tags = site.by_tag.keys().filter(|k| set.tags.contains(*k)).count();

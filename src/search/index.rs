@@ -21,6 +21,10 @@ use crate::site::Site;
 pub const FORMAT: u32 = 1;
 /// Where the index lives in the output.
 pub const DIR: &str = "search/";
+/// Whether a site file is part of the index (the search page is not).
+pub fn is_index_file(path: &str) -> bool {
+    path.starts_with(DIR) && path.ends_with(".js")
+}
 /// Impacts are stored as integers: `round(impact * SCALE)`.
 const SCALE: f32 = 2.0;
 const K1: f32 = 1.2;

@@ -8,7 +8,7 @@ fn report(case: &str) -> String {
     let overlay = fixture("bad").join(case);
     let dir = kb(&fixture("base"), &[&overlay]);
     let out = dir.path().join("public");
-    let result = fixbook::build(&fixbook::BuildOptions { root: dir.path().to_path_buf(), out: out.clone(), progress: false, links: Default::default() });
+    let result = fixbook::build(&fixbook::BuildOptions { root: dir.path().to_path_buf(), out: out.clone(), progress: false, links: Default::default(), clean: false });
     assert!(!out.exists(), "{case}: a failed build must not create the output folder");
     let diagnostics = match result {
         Err(fixbook::BuildError::Invalid(d)) => d,

@@ -1,4 +1,4 @@
-//! `fixbook serve` and the incremental rebuild under it: every kind of edit gives exactly the
+//! `fixbook serve` and incremental rebuilds (in memory and `build` again): every kind of edit gives exactly the
 //! files a full build gives, and the real server reloads pages and shows build errors.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -258,4 +258,55 @@ fn serve_overlay_in_chromium() {
     assert!(s.find_all("#fixbook-overlay").is_empty(), "the overlay is gone after the fix");
     let y = s.js("return window.scrollY").as_f64().unwrap_or(0.0);
     assert!(y > 300.0, "the scroll position is kept across the reload: {y}");
+}
+
+/// `fixbook build` into the same folder again: nothing changed does nothing; an edit renders
+/// only what it affects and leaves the same files as a clean build.
+#[test]
+fn build_again_renders_only_what_changed() {
+    let kb = sample_kb();
+    let root = kb.path();
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    let build = |clean: bool| {
+        fixbook::build(&fixbook::BuildOptions { root: root.to_path_buf(), out: public.clone(), progress: false, links: LinkStyle::Absolute, clean }).unwrap()
+    };
+    let first = build(false);
+    assert_eq!(first.rendered, first.pages);
+    let marker = std::fs::metadata(public.join(".fixbook")).unwrap().modified().unwrap();
+    let again = build(false);
+    assert_eq!(again.rendered, 0, "nothing changed");
+    assert_eq!(std::fs::metadata(public.join(".fixbook")).unwrap().modified().unwrap(), marker, "the output was not touched");
+
+    // A link to the page made outside keeps the old text: the new page is a new file.
+    let page = public.join("remote-desktop/0x204/index.html");
+    let kept = out.path().join("kept.html");
+    std::fs::hard_link(&page, &kept).unwrap();
+    let rec = root.join("content/remote-desktop/0x204.toml");
+    edit(&rec, "Check that the host", "First check that the host");
+    let body = build(false);
+    assert_eq!(body.rendered, 1, "a body edit renders one page");
+    assert!(std::fs::read_to_string(&page).unwrap().contains("First check that the host"));
+    assert!(!std::fs::read_to_string(&kept).unwrap().contains("First check that the host"), "the previous file was not written through");
+
+    edit(&rec, "title = \"", "title = \"Renamed: ");
+    let title = build(false);
+    assert!(title.rendered > 1 && title.rendered < title.pages, "{title:?}");
+    let incremental = crate::support::tree(&public);
+    let clean = build(true);
+    assert_eq!(clean.rendered, clean.pages);
+    let full = crate::support::tree(&public);
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&incremental), names(&full));
+    for ((p, a), (q, b)) in incremental.iter().zip(&full) {
+        assert_eq!(p, q);
+        assert!(a == b, "{p} differs between the incremental and the clean build");
+    }
+
+    // A template change is a full build.
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(root.join("templates/record.html"), "{% extends \"default/record.html\" %}{% block takeaways %}<p>Local takeaways</p>{% endblock %}").unwrap();
+    let themed = build(false);
+    assert_eq!(themed.rendered, themed.pages);
+    assert!(std::fs::read_to_string(&page).unwrap().contains("Local takeaways"));
 }

@@ -65,7 +65,7 @@ pub fn build(root: &Path) -> Built {
 pub fn build_with(root: &Path, links: fixbook::LinkStyle) -> Built {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
-    let summary = fixbook::build(&fixbook::BuildOptions { root: root.to_path_buf(), out: out.clone(), progress: false, links })
+    let summary = fixbook::build(&fixbook::BuildOptions { root: root.to_path_buf(), out: out.clone(), progress: false, links, clean: false })
         .unwrap_or_else(|e| panic!("build of {} failed:\n{e}", root.display()));
     Built { _dir: dir, out, summary }
 }

@@ -13,7 +13,7 @@ fn kb_with_template(name: &str, text: &str) -> TempDir {
 }
 
 fn build_error(dir: &TempDir) -> String {
-    let opts = fixbook::BuildOptions { root: dir.path().into(), out: dir.path().join("public"), progress: false, links: Default::default() };
+    let opts = fixbook::BuildOptions { root: dir.path().into(), out: dir.path().join("public"), progress: false, links: Default::default(), clean: false };
     fixbook::build(&opts).unwrap_err().to_string()
 }
 

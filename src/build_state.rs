@@ -1,0 +1,182 @@
+//! What the last `build` into an output folder was made from, so the next one can tell what
+//! changed: kept in `<kb>/.fixbook-cache/builds/`, one file per output folder. A build whose
+//! inputs match does nothing; one where records were edited in place renders only the pages
+//! those edits affect and takes every other page from the previous output (hard links into
+//! the staging folder, which is still swapped in whole). The search index and the data files
+//! are always written again: they depend on every record.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::load;
+use crate::output::MARKER;
+use crate::record::{Record, RecordId};
+use crate::render::{LinkStyle, PageSet};
+use crate::site::Site;
+use crate::url::tag_slug;
+
+const STATE_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildState {
+    format: u32,
+    /// Fixbook's version: another version may render differently.
+    version: String,
+    links: String,
+    /// site.toml, templates/ and static/: a change to any is a full build.
+    inputs: u64,
+    /// The output's marker file as this build left it: the output is still the one we wrote.
+    marker: (u64, u128, u64),
+    records: BTreeMap<String, RecordState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct RecordState {
+    /// Size and modification time (nanoseconds) of the file.
+    stamp: (u64, u128),
+    /// Product, code and tags: where the record is filed.
+    place: u64,
+    /// What the record's card shows on the pages that list it.
+    card: u64,
+}
+
+/// Where the state of the build into `out` is kept.
+pub fn path(root: &Path, out: &Path) -> PathBuf {
+    let out = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    let key = hash(out.to_string_lossy().as_bytes());
+    root.join(crate::search::engine::CACHE_DIR).join("builds").join(format!("{key:016x}.json"))
+}
+
+impl BuildState {
+    /// The state of a build of `site` into `out` (whose marker must be written already).
+    pub fn new(site: &Site, links: LinkStyle, out: &Path) -> Option<BuildState> {
+        let records = site
+            .records
+            .iter()
+            .map(|r| Some((r.id.as_str().to_string(), RecordState { stamp: file_stamp(&site.root.join(&r.file))?, place: place(r), card: card(r) })))
+            .collect::<Option<_>>()?;
+        Some(BuildState {
+            format: STATE_FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            links: format!("{links:?}"),
+            inputs: inputs(&site.root),
+            marker: marker_stamp(out)?,
+            records,
+        })
+    }
+
+    pub fn read(path: &Path) -> Option<BuildState> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok().filter(|s: &BuildState| s.format == STATE_FORMAT)
+    }
+
+    /// Best effort: without it the next build is a full one.
+    pub fn write(&self, path: &Path) {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+            let cache = dir.parent().unwrap_or(dir);
+            if !cache.join(".gitignore").exists() {
+                let _ = std::fs::write(cache.join(".gitignore"), b"*\n");
+            }
+        }
+        if let Ok(json) = serde_json::to_vec(self) {
+            let tmp = path.with_extension("partial");
+            if std::fs::write(&tmp, json).is_ok() {
+                let _ = std::fs::rename(&tmp, path);
+            }
+        }
+    }
+
+    /// The pages a build of `site` into `out` must render, given that the previous build left
+    /// this state; `None` when everything must be built.
+    pub fn changed_pages(&self, site: &Site, links: LinkStyle, out: &Path) -> Option<PageSet> {
+        let same = self.version == env!("CARGO_PKG_VERSION")
+            && self.links == format!("{links:?}")
+            && self.inputs == inputs(&site.root)
+            && Some(self.marker) == marker_stamp(out)
+            && self.records.len() == site.records.len();
+        if !same {
+            return None;
+        }
+        let mut set = PageSet::default();
+        for (i, r) in site.records.iter().enumerate() {
+            let before = self.records.get(r.id.as_str())?;
+            if before.place != place(r) {
+                return None;
+            }
+            if before.stamp == file_stamp(&site.root.join(&r.file))? {
+                continue;
+            }
+            set.records.insert(i);
+            if before.card != card(r) {
+                set.products.insert(r.product().to_string());
+                set.tags.extend(r.tags.iter().map(|t| tag_slug(t)));
+                set.listings = true;
+                set.records.extend(referrers(site, &r.id));
+            }
+        }
+        Some(set)
+    }
+}
+
+/// Records whose `related` list shows `id`'s card.
+pub fn referrers(site: &Site, id: &RecordId) -> Vec<usize> {
+    (0..site.records.len())
+        .filter(|&j| site.records[j].related.iter().any(|r| RecordId::from_reference(r.get_ref()) == *id))
+        .collect()
+}
+
+/// What a record's card shows on the pages that list it.
+pub fn card(r: &Record) -> u64 {
+    let severity = r.severity.map_or("", |s| s.as_str());
+    let updated = r.updated.map(|d| d.to_string()).unwrap_or_default();
+    hash([r.title.as_str(), &r.summary, severity, &updated].join("\u{0}").as_bytes())
+}
+
+fn place(r: &Record) -> u64 {
+    let tags: Vec<String> = r.tags.iter().map(|t| tag_slug(t)).collect();
+    hash([r.product(), r.code(), &tags.join("\u{1}")].join("\u{0}").as_bytes())
+}
+
+fn file_stamp(path: &Path) -> Option<(u64, u128)> {
+    let (len, modified) = load::stamp(path)?;
+    let nanos = modified?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+    Some((len, nanos))
+}
+
+fn marker_stamp(out: &Path) -> Option<(u64, u128, u64)> {
+    let m = std::fs::metadata(out.join(MARKER)).ok()?;
+    let nanos = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+    #[cfg(unix)]
+    let ino = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let ino = 0;
+    Some((m.len(), nanos, ino))
+}
+
+/// site.toml and every file under templates/ and static/, by content.
+fn inputs(root: &Path) -> u64 {
+    let mut all = Vec::new();
+    all.extend(std::fs::read(root.join(crate::config::SITE_FILE)).unwrap_or_default());
+    for dir in ["templates", "static"] {
+        for e in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name().into_iter().flatten() {
+            if e.file_type().is_file() {
+                all.extend(e.path().to_string_lossy().as_bytes());
+                all.push(0);
+                all.extend(std::fs::read(e.path()).unwrap_or_default());
+            }
+        }
+    }
+    hash(&all)
+}
+
+/// FNV-1a, 64 bits: stable across runs and platforms, which the state file needs.
+fn hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
