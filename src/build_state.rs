@@ -29,6 +29,8 @@ pub struct BuildState {
     inputs: u64,
     /// The output's marker file as this build left it: the output is still the one we wrote.
     marker: (u64, u128, u64),
+    /// HTML pages of the site built.
+    pub pages: usize,
     records: BTreeMap<String, RecordState>,
 }
 
@@ -51,7 +53,7 @@ pub fn path(root: &Path, out: &Path) -> PathBuf {
 
 impl BuildState {
     /// The state of a build of `site` into `out` (whose marker must be written already).
-    pub fn new(site: &Site, links: LinkStyle, out: &Path) -> Option<BuildState> {
+    pub fn new(site: &Site, links: LinkStyle, out: &Path, pages: usize) -> Option<BuildState> {
         let records = site
             .records
             .iter()
@@ -63,6 +65,7 @@ impl BuildState {
             links: format!("{links:?}"),
             inputs: inputs(&site.root),
             marker: marker_stamp(out)?,
+            pages,
             records,
         })
     }
@@ -86,6 +89,26 @@ impl BuildState {
                 let _ = std::fs::rename(&tmp, path);
             }
         }
+    }
+
+    pub fn records(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether nothing the build of `root` into `out` reads changed since this state, seen
+    /// from the file system alone (no record is parsed).
+    pub fn unchanged(&self, root: &Path, links: LinkStyle, out: &Path) -> bool {
+        let same = self.version == env!("CARGO_PKG_VERSION")
+            && self.links == format!("{links:?}")
+            && Some(self.marker) == marker_stamp(out)
+            && self.inputs == inputs(root);
+        if !same {
+            return false;
+        }
+        let (found, errors) = load::walk(root);
+        errors.is_empty()
+            && found.len() == self.records.len()
+            && found.iter().all(|f| self.records.get(f.id.as_str()).is_some_and(|r| Some(r.stamp) == file_stamp(&f.path)))
     }
 
     /// The pages a build of `site` into `out` must render, given that the previous build left

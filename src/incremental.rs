@@ -18,6 +18,7 @@ use crate::record::{Record, RecordId};
 use crate::render::{self, PageSet};
 use crate::site::Site;
 use crate::theme::Theme;
+use crate::build_state::{card, referrers};
 use crate::url::tag_slug;
 use crate::{validate, BuildError, LinkStyle};
 
@@ -46,6 +47,8 @@ pub struct Live {
     /// load shards named in the manifest they read.
     previous_search: BTreeSet<String>,
     index_stale: bool,
+    /// Counts the changes to the records, so that an index built from older ones is dropped.
+    generation: u64,
     /// The last update failed: the site in memory is older than some file, so the next
     /// update looks at everything.
     failed: bool,
@@ -57,7 +60,7 @@ impl Live {
         let mut cache = FileCache::default();
         let (site, theme) = load_full(root, &mut cache)?;
         let files = render_all(&site, &theme, style)?;
-        Ok(Live { root: root.to_path_buf(), style, cache, theme, site, files: Arc::new(files), previous_search: BTreeSet::new(), index_stale: false, failed: false })
+        Ok(Live { root: root.to_path_buf(), style, cache, theme, site, files: Arc::new(files), previous_search: BTreeSet::new(), index_stale: false, generation: 0, failed: false })
     }
 
     pub fn files(&self) -> Arc<Files> {
@@ -87,8 +90,22 @@ impl Live {
 
     /// The search index and data files for the current records, replacing the stale ones.
     pub fn refresh_index(&mut self) {
-        if !self.index_stale {
-            return;
+        if let Some(job) = self.index_job() {
+            let files = job.run();
+            self.install_index(job.generation, files);
+        }
+    }
+
+    /// When the index is stale: the work of rebuilding it, on a copy of the records, to run
+    /// on another thread while pages go on being rebuilt.
+    pub fn index_job(&self) -> Option<IndexJob> {
+        self.index_stale.then(|| IndexJob { generation: self.generation, site: self.site.clone(), style: self.style })
+    }
+
+    /// Puts in the index an [`IndexJob`] made, unless the records changed again since.
+    pub fn install_index(&mut self, generation: u64, fresh: Vec<(String, Vec<u8>)>) -> bool {
+        if generation != self.generation || !self.index_stale {
+            return false;
         }
         let mut files: Files = (*self.files).clone();
         let current: BTreeSet<String> = files.keys().filter(|p| crate::search::index::is_index_file(p)).cloned().collect();
@@ -97,13 +114,13 @@ impl Live {
                 files.remove(old);
             }
         }
-        let fresh = crate::search::index::build(&self.site).into_iter().chain(render::data_files(&self.site, self.style));
         for (path, bytes) in fresh {
             files.insert(path, bytes.into());
         }
         self.previous_search = current;
         self.files = Arc::new(files);
         self.index_stale = false;
+        true
     }
 
     /// The records that changed, when every change is an edit a patch can take: `None` when
@@ -178,6 +195,7 @@ impl Live {
                 files.extend(sink.into_files().into_iter().map(|(p, b)| (p, b.into())));
                 self.files = Arc::new(files);
                 self.index_stale = true;
+                self.generation += 1;
                 Ok(Update::Pages(pages))
             }
             Err(e) => {
@@ -206,20 +224,24 @@ impl Live {
         self.theme = theme;
         self.files = Arc::new(files);
         self.index_stale = false;
+        self.generation += 1;
         Ok(Update::Full)
     }
 }
 
-/// What a record's card shows on the pages that list it.
-fn card(r: &Record) -> (&str, &str, Option<crate::record::Severity>, Option<crate::record::Date>) {
-    (&r.title, &r.summary, r.severity, r.updated)
+/// A search index to build away from the [`Live`] site.
+pub struct IndexJob {
+    pub generation: u64,
+    site: Site,
+    style: LinkStyle,
 }
 
-/// Records whose `related` list shows `id`'s card.
-fn referrers(site: &Site, id: &RecordId) -> Vec<usize> {
-    (0..site.records.len())
-        .filter(|&j| site.records[j].related.iter().any(|r| RecordId::from_reference(r.get_ref()) == *id))
-        .collect()
+impl IndexJob {
+    pub fn run(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files = crate::search::index::build(&self.site);
+        files.extend(render::data_files(&self.site, self.style));
+        files
+    }
 }
 
 fn load_full(root: &Path, cache: &mut FileCache) -> Result<(Site, Theme), BuildError> {

@@ -113,10 +113,14 @@ pub fn load_site(root: &Path) -> Result<Site, BuildError> {
 /// side into a staging folder, and swap it in.
 pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
+    let state_path = build_state::path(&opts.root, &opts.out);
+    let previous = if opts.clean { None } else { build_state::BuildState::read(&state_path) };
+    if let Some(state) = previous.as_ref().filter(|s| s.unchanged(&opts.root, opts.links, &opts.out)) {
+        return Ok(BuildSummary { records: state.records(), pages: state.pages, files: 0, rendered: 0, seconds: started.elapsed().as_secs_f64() });
+    }
     let site = load_site(&opts.root)?;
     let theme = Theme::load(&site.root)?;
-    let state_path = build_state::path(&site.root, &opts.out);
-    let changed = if opts.clean { None } else { build_state::BuildState::read(&state_path).and_then(|s| s.changed_pages(&site, opts.links, &opts.out)) };
+    let changed = previous.and_then(|s| s.changed_pages(&site, opts.links, &opts.out));
     let total_pages = render::page_count(&site);
     let summary = |rendered: usize, files: usize| BuildSummary {
         records: site.records.len(),
@@ -138,7 +142,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
             (r.pages, r.files)
         }
     };
-    if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out) {
+    if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out, total_pages) {
         state.write(&state_path);
     }
     Ok(summary(rendered, files))

@@ -55,6 +55,7 @@ pub fn serve(opts: &ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), 
     let state: Shared = Arc::new(Mutex::new(State { files: live.files(), base_path, error: None, clients: Vec::new() }));
 
     let (tx, rx) = channel();
+    let to_loop = tx.clone();
     let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
         // Reading files (as every rebuild does) raises access events: only changes count.
         // An error (an overflowing queue) asks for a look at everything.
@@ -63,7 +64,7 @@ pub fn serve(opts: &ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), 
             Ok(e) => e,
             Err(_) => notify::Event::new(notify::EventKind::Other),
         };
-        let _ = tx.send(event);
+        let _ = tx.send(Message::Changed(event));
     })
     .map_err(|source| ServeError::Watch { path: opts.root.clone(), source })?;
     notify::Watcher::watch(&mut watcher, &opts.root, notify::RecursiveMode::Recursive)
@@ -71,7 +72,7 @@ pub fn serve(opts: &ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), 
     // Events name absolute paths; compare them with the absolute root.
     let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
     let rebuild_state = state.clone();
-    std::thread::spawn(move || rebuild_loop(&root, live, &rx, &rebuild_state));
+    std::thread::spawn(move || rebuild_loop(&root, live, &rx, &to_loop, &rebuild_state));
 
     ready(addr);
     for stream in listener.incoming().flatten() {
@@ -82,38 +83,95 @@ pub fn serve(opts: &ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), 
     Ok(())
 }
 
-/// The paths of one burst of changes, or an empty list when everything must be looked at.
-fn burst(root: &Path, first: notify::Event, rx: &Receiver<notify::Event>) -> Option<(Vec<PathBuf>, bool)> {
-    let mut paths = Vec::new();
-    let mut everything = false;
-    let mut take = |e: notify::Event| {
-        everything |= e.paths.is_empty() || e.need_rescan();
-        paths.extend(e.paths.into_iter().filter(|p| matters(root, p)));
+/// What the rebuild loop waits for.
+enum Message {
+    Changed(notify::Event),
+    /// A search index built on another thread, for the records of this generation.
+    Index { generation: u64, files: Vec<(String, Vec<u8>)>, millis: u128 },
+}
+
+/// One burst of changes: the paths, whether everything must be looked at, and any index
+/// that finished meanwhile. `None` when the watcher is gone.
+struct Burst {
+    paths: Vec<PathBuf>,
+    everything: bool,
+    indexes: Vec<Message>,
+}
+
+fn burst(root: &Path, first: notify::Event, rx: &Receiver<Message>) -> Option<Burst> {
+    let mut b = Burst { paths: Vec::new(), everything: false, indexes: Vec::new() };
+    let take = |m: Message, b: &mut Burst| match m {
+        Message::Changed(e) => {
+            b.everything |= e.paths.is_empty() || e.need_rescan();
+            b.paths.extend(e.paths.into_iter().filter(|p| matters(root, p)));
+        }
+        index => b.indexes.push(index),
     };
-    take(first);
+    take(Message::Changed(first), &mut b);
     let mut deadline = Instant::now() + QUIET;
     loop {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(e) => {
-                take(e);
+            Ok(m) => {
+                take(m, &mut b);
                 deadline = Instant::now() + QUIET;
             }
-            Err(RecvTimeoutError::Timeout) => return Some((paths, everything)),
+            Err(RecvTimeoutError::Timeout) => return Some(b),
             Err(RecvTimeoutError::Disconnected) => return None,
         }
     }
 }
 
-fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<notify::Event>, state: &Shared) {
+fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &Sender<Message>, state: &Shared) {
+    // One index job at a time, on a pool of its own so that page rebuilds keep the others.
+    let index_pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().ok().map(Arc::new);
+    let mut indexing = false;
+    let start_index = |live: &Live, indexing: &mut bool| {
+        let Some(job) = live.index_job().filter(|_| !*indexing) else { return };
+        *indexing = true;
+        let (to_loop, pool) = (to_loop.clone(), index_pool.clone());
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let files = match pool {
+                Some(pool) => pool.install(|| job.run()),
+                None => job.run(),
+            };
+            let _ = to_loop.send(Message::Index { generation: job.generation, files, millis: started.elapsed().as_millis() });
+        });
+    };
+    let install = |live: &mut Live, m: Message, indexing: &mut bool| {
+        if let Message::Index { generation, files, millis } = m {
+            *indexing = false;
+            if live.install_index(generation, files) {
+                publish(state, live, None);
+                eprintln!("search index rebuilt in {millis} ms");
+            }
+        }
+    };
     while let Ok(first) = rx.recv() {
-        let Some((paths, everything)) = burst(root, first, rx) else { return };
+        let first = match first {
+            Message::Changed(e) => e,
+            index => {
+                install(&mut live, index, &mut indexing);
+                // Records changed while it was built: build it again.
+                start_index(&live, &mut indexing);
+                continue;
+            }
+        };
+        let Some(Burst { paths, everything, indexes }) = burst(root, first, rx) else { return };
+        for index in indexes {
+            install(&mut live, index, &mut indexing);
+        }
         if paths.is_empty() && !everything {
+            start_index(&live, &mut indexing);
             continue;
         }
         let started = Instant::now();
         let result = live.update(if everything { &[] } else { &paths });
         let event = match result {
-            Ok(Update::Nothing) => continue,
+            Ok(Update::Nothing) => {
+                start_index(&live, &mut indexing);
+                continue;
+            }
             Ok(update) => {
                 let what = match update {
                     Update::Pages(n) => format!("{n} page{}", if n == 1 { "" } else { "s" }),
@@ -132,13 +190,10 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<notify::Event>, state
             }
         };
         state.lock().expect("no thread panics holding the state").clients.retain(|c| c.send(event.clone()).is_ok());
-        if live.index_stale() {
-            // After the reload: pages first, then the search index and data files.
-            let started = Instant::now();
-            live.refresh_index();
-            publish(state, &live, None);
-            eprintln!("search index rebuilt in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
-        }
+        // After the reload, away from this loop: the search index and data files, which
+        // depend on every record. Pages go on being rebuilt meanwhile; an index of records
+        // that changed again is dropped.
+        start_index(&live, &mut indexing);
     }
 }
 

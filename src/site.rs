@@ -8,7 +8,7 @@ use crate::config::SiteConfig;
 use crate::record::{Record, RecordId};
 use crate::url;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Site {
     /// The knowledge-base folder (holds `templates/` and `static/` overrides).
     pub root: PathBuf,
