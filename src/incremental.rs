@@ -49,6 +49,8 @@ pub struct Live {
     index_stale: bool,
     /// Counts the changes to the records, so that an index built from older ones is dropped.
     generation: u64,
+    /// The generation of the records the served index was built from.
+    index_generation: u64,
     /// The last update failed: the site in memory is older than some file, so the next
     /// update looks at everything.
     failed: bool,
@@ -60,7 +62,7 @@ impl Live {
         let mut cache = FileCache::default();
         let (site, theme) = load_full(root, &mut cache)?;
         let files = render_all(&site, &theme, style)?;
-        Ok(Live { root: root.to_path_buf(), style, cache, theme, site, files: Arc::new(files), previous_search: BTreeSet::new(), index_stale: false, generation: 0, failed: false })
+        Ok(Live { root: root.to_path_buf(), style, cache, theme, site, files: Arc::new(files), previous_search: BTreeSet::new(), index_stale: false, generation: 0, index_generation: 0, failed: false })
     }
 
     pub fn files(&self) -> Arc<Files> {
@@ -102,11 +104,13 @@ impl Live {
         self.index_stale.then(|| IndexJob { generation: self.generation, site: self.site.clone(), style: self.style })
     }
 
-    /// Puts in the index an [`IndexJob`] made, unless the records changed again since.
+    /// Puts in the index an [`IndexJob`] made, if it is newer than the one served. When the
+    /// records changed again since, it still replaces an older index, and stays stale.
     pub fn install_index(&mut self, generation: u64, fresh: Vec<(String, Vec<u8>)>) -> bool {
-        if generation != self.generation || !self.index_stale {
+        if generation <= self.index_generation || !self.index_stale {
             return false;
         }
+        self.index_generation = generation;
         let mut files: Files = (*self.files).clone();
         let current: BTreeSet<String> = files.keys().filter(|p| crate::search::index::is_index_file(p)).cloned().collect();
         for old in &self.previous_search {
@@ -119,7 +123,7 @@ impl Live {
         }
         self.previous_search = current;
         self.files = Arc::new(files);
-        self.index_stale = false;
+        self.index_stale = generation != self.generation;
         true
     }
 
@@ -225,6 +229,7 @@ impl Live {
         self.files = Arc::new(files);
         self.index_stale = false;
         self.generation += 1;
+        self.index_generation = self.generation;
         Ok(Update::Full)
     }
 }

@@ -23,7 +23,7 @@ fn a_failed_build_leaves_the_previous_site_untouched() {
     assert!(stderr.contains("unknown product `nope`"), "{stderr}");
     assert_eq!(tree(&dir.path().join("site")), before);
     let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert!(!names.iter().any(|n| n.contains("fixbook-")), "staging folders left behind: {names:?}");
+    assert!(!names.iter().any(|n| n.contains(".fixbook-staging") || n.contains(".fixbook-old")), "staging folders left behind: {names:?}");
 }
 
 #[test]
