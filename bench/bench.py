@@ -81,7 +81,7 @@ def main():
     for n in args.sizes:
         kb = corpus(args.work, n, "kb")
         out = args.work / f"out-fixbook-{n}"
-        med, lo, hi, rss = measure([str(fixbook), "build", str(kb), "--out", str(out), "--quiet"], args.runs)
+        med, lo, hi, rss = measure([str(fixbook), "build", str(kb), "--out", str(out), "--quiet", "--clean"], args.runs)
         size, files = du(out)
         rows.append(("Fixbook build", n, med, lo, hi, rss, size, files))
         if hugo:

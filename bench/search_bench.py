@@ -251,7 +251,7 @@ def main():
         for n in args.sizes:
             kb = corpus(args.work, n, "kb")
             out = args.work / f"out-search-{n}"
-            build, _, _, rss = measure([str(fixbook), "build", str(kb), "--out", str(out), "--quiet"], args.runs)
+            build, _, _, rss = measure([str(fixbook), "build", str(kb), "--out", str(out), "--quiet", "--clean"], args.runs)
             isize, ifiles = du(out / "search")
             qs = queries(kb, args.queries)
             httpd, origin = serve(out)
