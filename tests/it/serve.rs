@@ -159,6 +159,29 @@ impl Events {
         Events { reader }
     }
 
+    /// The next event within `wait`, or `None`.
+    fn next_within(&mut self, wait: Duration) -> Option<(String, String)> {
+        self.reader.get_ref().set_read_timeout(Some(wait)).unwrap();
+        let (mut name, mut data) = (String::new(), Vec::new());
+        loop {
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => {}
+            }
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if !name.is_empty() {
+                    return Some((name, data.join("\n")));
+                }
+            } else if let Some(v) = line.strip_prefix("event: ") {
+                name = v.to_string();
+            } else if let Some(v) = line.strip_prefix("data: ") {
+                data.push(v.to_string());
+            }
+        }
+    }
+
     /// The next event that is not a comment: (name, data lines joined).
     fn next(&mut self) -> (String, String) {
         let (mut name, mut data) = (String::new(), Vec::new());
@@ -210,6 +233,29 @@ fn serve_reloads_on_change_and_shows_errors() {
     edit(&rec, "summary = ", "summary = \"");
     assert_eq!(events.next().0, "reload");
     assert!(get(&page).1.contains("window.__fixbookError = null"));
+
+    // Many files replaced at once, as `git checkout` does: one rebuild, one reload.
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(root.join("content"))
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    let staged: Vec<(PathBuf, PathBuf)> = files
+        .iter()
+        .map(|f| {
+            let tmp = f.with_extension("toml.tmp");
+            std::fs::write(&tmp, std::fs::read_to_string(f).unwrap().replacen("summary = \"", "summary = \"Checked out. ", 1)).unwrap();
+            (tmp, f.clone())
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    for (tmp, f) in &staged {
+        std::fs::rename(tmp, f).unwrap();
+    }
+    assert_eq!(events.next().0, "reload");
+    assert_eq!(events.next_within(Duration::from_millis(1500)), None, "{} files make one reload", files.len());
+    assert!(get(&page).1.contains("Checked out. "));
 
     // Missing pages and traversal attempts.
     assert_eq!(get(&format!("{}/no/such/page/", server.origin)).0, 404);
