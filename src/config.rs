@@ -31,6 +31,22 @@ pub struct SiteConfig {
     /// `fixbook check`: how loud each content rule is.
     #[serde(default)]
     pub lint: crate::check::LintConfig,
+    /// Where readers go when no fix worked, and where their feedback is sent.
+    #[serde(default)]
+    pub support: SupportConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportConfig {
+    /// The "Contact support" link of the guided fix; `{code}`, `{title}`, `{url}` and
+    /// `{summary}` are replaced, URL-encoded.
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+    /// Feedback ("did this fix work?", "was this page helpful?") is POSTed here as JSON. None:
+    /// no feedback is asked for or sent.
+    #[serde(default)]
+    pub feedback_url: Option<Spanned<String>>,
 }
 
 fn default_recent() -> usize {
@@ -72,6 +88,15 @@ impl SiteConfig {
                 Diagnostic::at(file, source, config.base_url.span(), "`base_url` must be an absolute http(s) URL")
                     .with_hint("for example base_url = \"https://help.example.com/\""),
             );
+        }
+        let support = [("support.url", &config.support.url), ("support.feedback_url", &config.support.feedback_url)];
+        for (name, value) in support {
+            if let Some(v) = value.as_ref().filter(|v| !(v.get_ref().starts_with("https://") || v.get_ref().starts_with("http://"))) {
+                errors.push(
+                    Diagnostic::at(file, source, v.span(), format!("`{name}` must be an absolute http(s) URL"))
+                        .with_hint("for example url = \"https://support.example.com/new?code={code}&summary={summary}\""),
+                );
+            }
         }
         for key in config.products.keys() {
             if !is_url_segment(key.get_ref()) {

@@ -170,6 +170,9 @@ pub struct Step {
     pub body: Option<String>,
     #[serde(default)]
     pub tip: Option<String>,
+    /// How long the step takes, for the checklist's time left.
+    #[serde(default)]
+    pub minutes: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -54,6 +54,7 @@ macro_rules! asset {
 const DEFAULT_ASSETS: &[(&str, &[u8])] = &[
     asset!("assets/fixbook.css"),
     asset!("assets/fixbook.js"),
+    asset!("assets/fixbook-guide.js"),
     asset!("assets/fixbook-analyze.js"),
     asset!("assets/fixbook-search.js"),
     asset!("assets/fixbook-search-ui.js"),

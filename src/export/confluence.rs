@@ -221,6 +221,15 @@ fn record(site: &Site, r: &Record, titles: &Titles) -> String {
     for s in &r.sections {
         let _ = write!(x, "<h2>{}</h2>{}", escape(&s.heading), md(&s.body));
     }
+    let order = crate::guide::order(r);
+    if !order.is_empty() {
+        x.push_str("<h2>Guided fix</h2><p>Try the fixes in this order; stop when one works.</p><ol>");
+        for a in &order {
+            let cause = a.cause.map(|c| format!(" (for: {})", escape(&r.causes[c].title))).unwrap_or_default();
+            let _ = write!(x, "<li>{}{cause}</li>", escape(&r.fixes[a.fix].title));
+        }
+        x.push_str("</ol>");
+    }
     if !r.causes.is_empty() {
         x.push_str("<h2>Causes</h2>");
         let mut causes: Vec<_> = r.causes.iter().collect();

@@ -122,6 +122,16 @@ fn record(site: &Site, r: &Record, names: &PageNames, link: &dyn Fn(&str) -> Str
     for s in &r.sections {
         let _ = writeln!(md, "## {}\n\n{}\n", inline(&s.heading), demote(&resolve(&s.body)));
     }
+    let order = crate::guide::order(r);
+    if !order.is_empty() {
+        md.push_str("## Guided fix\n\nTry the fixes in this order; stop when one works.\n\n");
+        for (n, a) in order.iter().enumerate() {
+            let fix = &r.fixes[a.fix];
+            let cause = a.cause.map(|c| format!(" (for: {})", inline(&r.causes[c].title))).unwrap_or_default();
+            let _ = writeln!(md, "{}. [{}](#{}){cause}", n + 1, inline(&fix.title), anchor(&fix.title));
+        }
+        md.push('\n');
+    }
     if !r.causes.is_empty() {
         md.push_str("## Causes\n\n");
         let mut causes: Vec<_> = r.causes.iter().collect();

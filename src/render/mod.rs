@@ -219,6 +219,7 @@ impl<'a> Shared<'a> {
             let mut view = SiteView::new(self.site, &self.links(&meta.path));
             if self.style.is_offline() {
                 view.feed_url.clear();
+                view.feedback_url = "";
             }
             std::borrow::Cow::Owned(view)
         } else {

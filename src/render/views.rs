@@ -74,6 +74,10 @@ pub struct SiteView<'a> {
     pub search_index_url: String,
     pub products: Vec<ProductView<'a>>,
     pub record_count: usize,
+    /// `[support] url` of site.toml, with its `{code}`-style placeholders left in.
+    pub support_url: &'a str,
+    /// `[support] feedback_url`; empty when no feedback is collected (and offline).
+    pub feedback_url: &'a str,
 }
 
 impl<'a> SiteView<'a> {
@@ -93,6 +97,8 @@ impl<'a> SiteView<'a> {
             search_index_url: links.folder(crate::search::index::DIR),
             products: site.by_product.keys().map(|k| ProductView::new(site, k, links)).collect(),
             record_count: site.records.len(),
+            support_url: c.support.url.as_ref().map_or("", |u| u.get_ref().as_str()),
+            feedback_url: c.support.feedback_url.as_ref().map_or("", |u| u.get_ref().as_str()),
         }
     }
 }
@@ -228,6 +234,20 @@ pub struct StepView<'a> {
     pub title: &'a str,
     pub body: Option<String>,
     pub tip: Option<&'a str>,
+    /// Its own `minutes`, or a share of the record's `estimated_time`.
+    pub minutes: Option<u32>,
+}
+
+/// One fix to try in the guided fix, in the order [`crate::guide::order`] decides.
+#[derive(Serialize)]
+pub struct AttemptView<'a> {
+    pub fix_anchor: String,
+    pub fix_title: &'a str,
+    pub difficulty: &'static str,
+    /// Empty for a fix that addresses no cause.
+    pub cause_anchor: String,
+    pub cause_title: &'a str,
+    pub likelihood: &'static str,
 }
 
 #[derive(Serialize)]
@@ -266,6 +286,10 @@ pub struct RecordView<'a> {
     pub causes: Vec<CauseView<'a>>,
     pub fixes: Vec<FixView<'a>>,
     pub steps: Vec<StepView<'a>>,
+    /// Changes when the steps do: the checklist's saved progress is kept under it.
+    pub procedure_key: String,
+    /// The guided fix: every fix once, in the order to try them.
+    pub guide: Vec<AttemptView<'a>>,
     pub callouts: Vec<CalloutView>,
     pub faq: Vec<FaqView<'a>>,
     pub takeaways: &'a [String],
@@ -279,6 +303,7 @@ pub const FIXED_ANCHORS: &[(&str, &str)] = &[
     ("quick-answer", "Quick answer"),
     ("symptoms", "Symptoms"),
     ("quick-fixes", "Quick fixes"),
+    ("guided-fix", "Guided fix"),
     ("causes", "Causes"),
     ("fixes", "Fixes"),
     ("steps", "Step by step"),
@@ -372,13 +397,31 @@ impl<'a> RecordView<'a> {
             steps: r
                 .steps
                 .iter()
+                .zip(crate::guide::step_minutes(r))
                 .enumerate()
-                .map(|(n, s)| StepView {
+                .map(|(n, (s, minutes))| StepView {
                     number: n + 1,
                     anchor: format!("step-{}", n + 1),
                     title: &s.title,
                     body: opt_block(&s.body),
                     tip: s.tip.as_deref(),
+                    minutes,
+                })
+                .collect(),
+            procedure_key: crate::guide::procedure_key(r),
+            guide: crate::guide::order(r)
+                .into_iter()
+                .map(|a| {
+                    let fix = &r.fixes[a.fix];
+                    let cause = a.cause.map(|c| &r.causes[c]);
+                    AttemptView {
+                        fix_anchor: format!("fix-{}", a.fix + 1),
+                        fix_title: &fix.title,
+                        difficulty: fix.difficulty.as_str(),
+                        cause_anchor: cause.map_or(String::new(), |c| cause_anchor(c.id.get_ref())),
+                        cause_title: cause.map_or("", |c| c.title.as_str()),
+                        likelihood: cause.map_or("", |c| c.likelihood.as_str()),
+                    }
                 })
                 .collect(),
             callouts: r.callouts.iter().map(|c| CalloutView { kind: c.kind.as_str(), text: block(&c.text) }).collect(),
@@ -411,6 +454,7 @@ impl<'a> RecordView<'a> {
             "quick-answer" => self.quick_answer.is_some(),
             "symptoms" => !self.symptoms.is_empty(),
             "quick-fixes" => !self.quick_fixes.is_empty(),
+            "guided-fix" => !self.guide.is_empty(),
             "causes" => !self.causes.is_empty(),
             "fixes" => !self.fixes.is_empty(),
             "steps" => !self.steps.is_empty(),

@@ -75,6 +75,7 @@ pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
     let typo = typo_shards(&terms, &mut files);
     let meta_hash = meta_chunks(site, &mut files);
     let facets = facets(site, &mut files);
+    let paths = paths(site, &mut files);
     let products: Vec<Value> = site
         .by_product
         .keys()
@@ -90,6 +91,7 @@ pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
         "typo": { "shards": typo.0, "prefix": TYPO_PREFIX, "min": TYPO_MIN_CHARS, "hashes": typo.1 },
         "meta": { "chunk": META_CHUNK, "chunks": n.div_ceil(META_CHUNK), "hash": meta_hash },
         "facets": facets,
+        "paths": paths,
         "products": products,
         "severities": SEVERITIES.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
     });
@@ -350,6 +352,15 @@ fn meta_chunks(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> String {
         files.push((format!("{DIR}m{c}.{hash}.js"), bytes));
     }
     hash
+}
+
+/// Every record's page path by record number, for the not-found page's nearest codes; loaded
+/// by nothing else. Returns the file's name.
+fn paths(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> String {
+    let bytes = script("paths", &json!(site.paths));
+    let name = format!("paths.{}.js", content_hash(&bytes));
+    files.push((format!("{DIR}{name}"), bytes));
+    name
 }
 
 fn severity_index(s: Option<Severity>) -> usize {

@@ -34,7 +34,7 @@ fn browser_pages_pass_an_accessibility_audit_in_light_and_dark() {
     let Some(axe) = axe_source() else { return };
     let Some(sample) = open_sample("browser_pages_pass_an_accessibility_audit_in_light_and_dark", 1280, 1000) else { return };
     let (s, origin) = (&sample.session, &sample.origin);
-    let pages = ["", "remote-desktop/0xc07/", "remote-desktop/", "codes/", "tags/", "tags/tls/", "404.html", "reverse-proxy/http-502/", "search/?q=certificate", "#popup"];
+    let pages = ["", "remote-desktop/0xc07/", "remote-desktop/", "codes/", "tags/", "tags/tls/", "404.html", "reverse-proxy/http-502/", "search/?q=certificate", "#popup", "remote-desktop/0xc07/#escalate", "remote-desktop/0xc7/"];
     let mut failures: Vec<(String, Value)> = Vec::new();
     for scheme in ["light", "dark"] {
         s.cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}));
@@ -48,6 +48,14 @@ fn browser_pages_pass_an_accessibility_audit_in_light_and_dark() {
                 s.js_async(
                     "const done = arguments[0]; const t = setInterval(() => { if (document.querySelector('[data-fixbook-results] a, [role=option]')) { clearInterval(t); done(true); } }, 50);",
                 );
+            }
+            // The guided fix after every answer was "no", with the checklist half done.
+            if page.ends_with("#escalate") {
+                s.js("document.querySelector('.step-done input').click(); for (let i = 0; i < 20 && document.querySelector('[data-answer=no]'); i++) document.querySelector('[data-answer=no]').click()");
+            }
+            // The not-found page with its suggestions.
+            if page == "remote-desktop/0xc7/" {
+                s.js_async("const done = arguments[0]; const t = setInterval(() => { if (!document.querySelector('[data-fixbook-suggestions]').hidden) { clearInterval(t); done(true); } }, 50);");
             }
             // Open every FAQ so that its answers are audited too.
             s.js("document.querySelectorAll('details').forEach(d => d.open = true)");

@@ -8,6 +8,7 @@ mod bundle;
 mod check;
 mod errors;
 mod export;
+mod guide;
 mod output;
 mod relevance;
 mod scaffold;

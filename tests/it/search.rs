@@ -279,7 +279,11 @@ fn the_build_writes_a_complete_sharded_index() {
     let manifest = index_data(&site.read("search/manifest.js"), "manifest");
     assert_eq!(manifest["format"], 1);
     assert_eq!(manifest["docs"], 33);
-    let mut expected = vec!["search/manifest.js".to_string(), format!("search/{}", manifest["facets"].as_str().unwrap())];
+    let mut expected = vec![
+        "search/manifest.js".to_string(),
+        format!("search/{}", manifest["facets"].as_str().unwrap()),
+        format!("search/{}", manifest["paths"].as_str().unwrap()),
+    ];
     for (i, h) in manifest["terms"]["hashes"].as_array().unwrap().iter().enumerate() {
         expected.push(format!("search/t{i}.{}.js", h.as_str().unwrap()));
     }

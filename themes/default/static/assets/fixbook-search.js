@@ -354,7 +354,12 @@
       });
     }
 
-    return { ready: ready, search: search, meta: meta, facets: facets };
+    /* Every record's page path, by record number (a larger file: the not-found page only). */
+    function paths() {
+      return ready.then(function (m) { return get("paths", m.paths); });
+    }
+
+    return { ready: ready, search: search, meta: meta, facets: facets, paths: paths };
   }
 
   /* Every VLQ number in `s` (for tests and tools). */
