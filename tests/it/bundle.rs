@@ -144,6 +144,16 @@ fn browser_single_file_site_navigates_and_searches() {
     let link = s.find_all(".record-link").into_iter().find(|e| s.text(e).starts_with("0x204")).expect("0x204 is listed");
     s.click(&link);
     wait_true(&s, "return location.hash === '#/remote-desktop/0x204/' && document.title.startsWith('Remote Desktop error 0x204')", "the record route");
+    // The guided fix and the checklist work on a route too.
+    wait_true(&s, "return !!document.querySelector('.guide-panel [data-answer=no]') && !!document.querySelector('.step-done input')", "the guided fix on the route");
+    s.click(&s.find(".guide-panel [data-answer=no]"));
+    wait_true(&s, "return document.querySelector('.guide-panel').getAttribute('data-step') === '2'", "the second fix");
+    // A mistyped code on a route: the not-found page suggests the nearest one.
+    s.goto(&format!("file://{}#/remote-desktop/0x0204/", dir.path().join("kb.html").display()));
+    wait_true(&s, "return !document.querySelector('[data-fixbook-suggestions]').hidden", "suggestions on the not-found route");
+    assert_eq!(s.text(&s.find("[data-fixbook-suggestions] li .result-code")), "0x204");
+    s.goto(&format!("file://{}#/remote-desktop/0x204/", dir.path().join("kb.html").display()));
+    wait_true(&s, "return document.title.startsWith('Remote Desktop error 0x204')", "back on the record");
     // An anchor inside the page keeps the route.
     s.click(&s.find(".toc a[href='#causes']"));
     wait_true(&s, "return location.hash === '#/remote-desktop/0x204/#causes'", "the anchor inside the route");
