@@ -58,6 +58,7 @@ const DEFAULT_ASSETS: &[(&str, &[u8])] = &[
     asset!("assets/fixbook-analyze.js"),
     asset!("assets/fixbook-search.js"),
     asset!("assets/fixbook-search-ui.js"),
+    asset!("assets/fixbook-suggest.js"),
     asset!("assets/favicon.svg"),
 ];
 
