@@ -66,6 +66,53 @@ pub struct BuildSummary {
     /// the previous build into the same folder (0 when nothing changed).
     pub rendered: usize,
     pub seconds: f64,
+    /// Where the time went, in order (`--timings`).
+    pub stages: Vec<Stage>,
+}
+
+/// One stage of a build: when it started and ended (seconds since the build started; stages
+/// that run side by side overlap) and the process's peak memory when it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub name: &'static str,
+    pub start: f64,
+    pub end: f64,
+    /// Peak resident memory so far, in MiB (0 where the system does not say).
+    pub peak_mib: f64,
+}
+
+/// Collects [`Stage`]s from the threads of one build.
+struct Timings {
+    started: Instant,
+    stages: std::sync::Mutex<Vec<Stage>>,
+}
+
+impl Timings {
+    fn new(started: Instant) -> Timings {
+        Timings { started, stages: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    fn time<T>(&self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = self.started.elapsed().as_secs_f64();
+        let value = f();
+        let stage = Stage { name, start, end: self.started.elapsed().as_secs_f64(), peak_mib: peak_mib() };
+        self.stages.lock().expect("no stage panics while holding the lock").push(stage);
+        value
+    }
+
+    fn into_stages(self) -> Vec<Stage> {
+        let mut stages = self.stages.into_inner().expect("no stage panics while holding the lock");
+        stages.sort_by(|a, b| a.start.total_cmp(&b.start));
+        stages
+    }
+}
+
+/// The process's peak resident memory (VmHWM) in MiB, on Linux.
+fn peak_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,31 +161,26 @@ pub fn load_site(root: &Path) -> Result<Site, BuildError> {
 /// side into a staging folder, and swap it in.
 pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
+    let t = Timings::new(started);
     let state_path = build_state::path(&opts.root, &opts.out);
     let previous = if opts.clean { None } else { build_state::BuildState::read(&state_path) };
     if let Some(state) = previous.as_ref().filter(|s| s.unchanged(&opts.root, opts.links, &opts.out)) {
-        return Ok(BuildSummary { records: state.records(), pages: state.pages, files: 0, rendered: 0, seconds: started.elapsed().as_secs_f64() });
+        return Ok(BuildSummary { records: state.records(), pages: state.pages, files: 0, rendered: 0, seconds: started.elapsed().as_secs_f64(), stages: Vec::new() });
     }
-    let site = load_site(&opts.root)?;
+    let loaded = t.time("load", || load::load(&opts.root));
+    let site = t.time("validate", || validate::validate(loaded)).map_err(BuildError::Invalid)?;
     let theme = Theme::load(&site.root)?;
     let changed = previous.and_then(|s| s.changed_pages(&site, opts.links, &opts.out));
     let total_pages = render::page_count(&site);
-    let summary = |rendered: usize, files: usize| BuildSummary {
-        records: site.records.len(),
-        pages: total_pages,
-        files,
-        rendered,
-        seconds: started.elapsed().as_secs_f64(),
-    };
     let (rendered, files) = match changed {
-        Some(set) if set.is_empty() => return Ok(summary(0, 0)),
+        Some(set) if set.is_empty() => (0, 0),
         Some(set) => {
-            let r = output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| write_changed(&site, &theme, sink, opts.links, &set))?;
+            let r = t.time("write", || output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| write_changed(&site, &theme, sink, opts.links, &set, &t)))?;
             (r.pages, r.files)
         }
         None => {
             let bar = progress_bar(opts.progress, site.records.len());
-            let r = output::publish(&opts.out, |sink| write_site(&site, &theme, sink, opts.links, &|| bar.inc(1)))?;
+            let r = t.time("write", || output::publish(&opts.out, |sink| write_site_timed(&site, &theme, sink, opts.links, &|| bar.inc(1), &t)))?;
             bar.finish_and_clear();
             (r.pages, r.files)
         }
@@ -146,13 +188,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out, total_pages) {
         state.write(&state_path);
     }
-    Ok(summary(rendered, files))
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(BuildSummary { records: site.records.len(), pages: total_pages, files, rendered, seconds, stages: t.into_stages() })
 }
 
 /// The pages in `set`, and every file that depends on all records (search index, data
 /// files) or on nothing (assets); the rest of the site is the previous build's.
-fn write_changed(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet) -> Result<render::Rendered, BuildError> {
-    let (pages, index) = rayon::join(|| render::render_pages(site, theme, sink, links, set, &|| {}), || search::index::build(site));
+fn write_changed(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet, t: &Timings) -> Result<render::Rendered, BuildError> {
+    let (pages, index) = rayon::join(
+        || t.time("render", || render::render_pages(site, theme, sink, links, set, &|| {})),
+        || t.time("index", || search::index::build(site)),
+    );
     let pages = pages?;
     let mut files = pages;
     let data = render::data_files(site, links);
@@ -169,7 +215,14 @@ fn write_changed(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, 
 
 /// Every file of the site into `sink`: the pages, and the search index built alongside.
 pub(crate) fn write_site(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<render::Rendered, BuildError> {
-    let (rendered, index) = rayon::join(|| render::render(site, theme, sink, links, on_record), || search::index::build(site));
+    write_site_timed(site, theme, sink, links, on_record, &Timings::new(Instant::now()))
+}
+
+fn write_site_timed(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_record: &(dyn Fn() + Sync), t: &Timings) -> Result<render::Rendered, BuildError> {
+    let (rendered, index) = rayon::join(
+        || t.time("render", || render::render(site, theme, sink, links, on_record)),
+        || t.time("index", || search::index::build(site)),
+    );
     let mut rendered = rendered?;
     for (path, bytes) in &index {
         sink.put(path, bytes).map_err(RenderError::from)?;
@@ -255,7 +308,7 @@ pub fn export(opts: &ExportOptions) -> Result<BuildSummary, BuildError> {
         }
         Ok::<_, BuildError>(())
     })?;
-    Ok(BuildSummary { records: site.records.len(), pages: pages.len(), files: pages.len(), rendered: pages.len(), seconds: started.elapsed().as_secs_f64() })
+    Ok(BuildSummary { records: site.records.len(), pages: pages.len(), files: pages.len(), rendered: pages.len(), seconds: started.elapsed().as_secs_f64(), stages: Vec::new() })
 }
 
 /// What `fixbook check` found.

@@ -31,6 +31,9 @@ enum Command {
         /// Render every page, even those unchanged since the last build into the same folder.
         #[arg(long)]
         clean: bool,
+        /// Print where the time went, stage by stage, with the peak memory after each.
+        #[arg(long)]
+        timings: bool,
     },
     /// Write the site for reading offline: a zip that works unzipped anywhere, opened by
     /// double-click, search included.
@@ -131,11 +134,17 @@ enum CheckFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { dir, out, quiet, relative_links, clean } => {
+        Command::Build { dir, out, quiet, relative_links, clean, timings } => {
             let links = if relative_links { fixbook::LinkStyle::Relative } else { fixbook::LinkStyle::Absolute };
             let opts = fixbook::BuildOptions { root: dir, out: out.clone(), progress: !quiet, links, clean };
             match fixbook::build(&opts) {
                 Ok(s) => {
+                    if timings {
+                        eprintln!("{:<10} {:>8} {:>8} {:>9} {:>10}", "stage", "start s", "end s", "seconds", "peak MiB");
+                        for st in &s.stages {
+                            eprintln!("{:<10} {:>8.3} {:>8.3} {:>9.3} {:>10.0}", st.name, st.start, st.end, st.end - st.start, st.peak_mib);
+                        }
+                    }
                     if quiet {
                     } else if s.rendered == 0 {
                         println!("Nothing changed since the last build: {} is up to date ({} records, {:.2} s)", out.display(), s.records, s.seconds);
