@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod bundle;
 mod check;
+mod crash;
 mod errors;
 mod export;
 mod guide;

@@ -356,3 +356,42 @@ fn build_again_renders_only_what_changed() {
     assert_eq!(themed.rendered, themed.pages);
     assert!(std::fs::read_to_string(&page).unwrap().contains("Local takeaways"));
 }
+
+/// A bounded load from this process on loopback while records change: every answer is a
+/// whole page, never an error or a half-written one.
+#[test]
+fn serve_under_load_while_files_change() {
+    let kb = sample_kb();
+    let root = kb.path().to_path_buf();
+    let server = start(&root);
+    let pages = ["/", "/remote-desktop/0x204/", "/remote-desktop/", "/codes/", "/search/", "/assets/fixbook.css"];
+    let until = std::time::Instant::now() + Duration::from_secs(3);
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let origin = server.origin.clone();
+            std::thread::spawn(move || {
+                let (mut ok, mut n) = (0usize, 0usize);
+                while std::time::Instant::now() < until && n < 20_000 {
+                    let page = pages[(w + n) % pages.len()];
+                    let (status, body) = get(&format!("{origin}{page}"));
+                    n += 1;
+                    let whole = page.ends_with(".css") || body.trim_end().ends_with("</html>");
+                    assert!(status == 200 && whole, "{page}: {status}, {} bytes, whole page: {whole}", body.len());
+                    ok += 1;
+                }
+                ok
+            })
+        })
+        .collect();
+    let rec = root.join("content/remote-desktop/0x204.toml");
+    let mut edits = 0;
+    while std::time::Instant::now() + Duration::from_millis(300) < until {
+        edit(&rec, "summary = \"", &format!("summary = \"Edit {edits}. "));
+        edits += 1;
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let served: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    eprintln!("serve load: {served} requests in 3 s from 4 clients ({:.0}/s) during {edits} edits, all complete", served as f64 / 3.0);
+    assert!(served > 100 && edits > 5);
+    assert!(get(&format!("{}/remote-desktop/0x204/", server.origin)).1.contains(&format!("Edit {}. ", edits - 1)), "the last edit is served");
+}
