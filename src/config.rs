@@ -104,6 +104,11 @@ impl SiteConfig {
                     Diagnostic::at(file, source, key.span(), format!("product key `{}` cannot be used in a URL", key.get_ref()))
                         .with_hint("use lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
                 );
+            } else if crate::url::is_windows_reserved(key.get_ref()) {
+                errors.push(
+                    Diagnostic::at(file, source, key.span(), format!("product key `{}` is a name Windows reserves for devices", key.get_ref()))
+                        .with_hint("the product's folder could not be unpacked on Windows; choose another key"),
+                );
             } else if RESERVED_FOLDERS.contains(&key.get_ref().as_str()) {
                 errors.push(
                     Diagnostic::at(file, source, key.span(), format!("product key `{}` is the name of a folder Fixbook writes", key.get_ref()))

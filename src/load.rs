@@ -164,21 +164,43 @@ pub fn walk(root: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
     }
     let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let inside = |p: &Path| p.canonicalize().map(|c| c.starts_with(&real_root)).unwrap_or(false);
-    let walker = WalkDir::new(&content)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| !is_hidden(e.file_name()) && (!e.path_is_symlink() || inside(e.path())));
-    for entry in walker {
+    let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    let mut walker = WalkDir::new(&content).follow_links(true).sort_by_file_name().into_iter();
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
                 let at = e.path().unwrap_or(&content);
-                let shown = at.strip_prefix(root).unwrap_or(at);
-                errors.push(Diagnostic::whole_file(shown, format!("cannot read this folder entry: {e}")));
+                errors.push(Diagnostic::whole_file(&shown(at), format!("cannot read this folder entry: {e}")));
                 continue;
             }
         };
+        if is_hidden(entry.file_name()) && entry.depth() > 0 {
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
+        let is_toml = entry.path().extension().is_some_and(|x| x == "toml");
+        if entry.path_is_symlink() && !inside(entry.path()) {
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
+            } else if !is_toml {
+                continue;
+            }
+            errors.push(
+                Diagnostic::whole_file(&shown(entry.path()), "this symbolic link points outside the knowledge base")
+                    .with_hint("Fixbook reads only files inside the knowledge base: copy the file in, or remove the link"),
+            );
+            continue;
+        }
+        if is_toml && !entry.file_type().is_file() && !entry.file_type().is_dir() {
+            errors.push(
+                Diagnostic::whole_file(&shown(entry.path()), "this is not a regular file (a pipe, socket or device), so it was not read")
+                    .with_hint("records are ordinary .toml files; remove or rename this one"),
+            );
+            continue;
+        }
         let path = entry.path();
         if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "toml") {
             continue;

@@ -255,6 +255,9 @@ pub struct Record {
     pub related: Vec<Spanned<String>>,
 }
 
+/// A page folder name stays well under file systems' 255-byte limit.
+const MAX_SLUG: usize = 120;
+
 impl Record {
     /// Reads and parses the record at `path`; `id` and `shown_as` come from the walk.
     pub fn from_file(path: &Path, shown_as: &Path, id: RecordId) -> Result<Record, Vec<Diagnostic>> {
@@ -284,6 +287,13 @@ impl Record {
     }
 
     fn check_required_text(&self, file: &Path, source: &str, errors: &mut Vec<Diagnostic>) {
+        let slug = crate::url::code_slug(self.code.get_ref());
+        if slug.len() > MAX_SLUG {
+            errors.push(
+                Diagnostic::at(file, source, self.code.span(), format!("`code` is too long for a page address ({} characters in the URL; at most {MAX_SLUG})", slug.len()))
+                    .with_hint("keep the code itself here and put the long form in `aliases` or the title"),
+            );
+        }
         for (name, value) in [("code", &self.code), ("product", &self.product)] {
             if value.get_ref().trim().is_empty() {
                 errors.push(Diagnostic::at(file, source, value.span(), format!("`{name}` must not be empty")));

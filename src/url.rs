@@ -16,9 +16,19 @@ pub fn code_slug(code: &str) -> String {
     let slug = out.trim_end_matches('-');
     if slug.is_empty() {
         "code".to_string()
+    } else if is_windows_reserved(slug) {
+        // `con/` cannot be a folder on Windows, where the zip and exports may be unpacked.
+        format!("{slug}_")
     } else {
         slug.to_string()
     }
+}
+
+/// Names Windows refuses for a file or folder, whatever the extension.
+pub fn is_windows_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
+        || (stem.len() == 4 && (stem.starts_with("com") || stem.starts_with("lpt")) && stem.as_bytes()[3].is_ascii_digit() && stem.as_bytes()[3] != b'0')
 }
 
 /// Tags are free text; their pages use the same rules as codes.
@@ -47,6 +57,16 @@ pub const SEARCH: &str = "search/";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_reserved_names_get_a_suffix() {
+        assert_eq!(code_slug("CON"), "con_");
+        assert_eq!(code_slug("aux"), "aux_");
+        assert_eq!(code_slug("LPT1"), "lpt1_");
+        assert_eq!(code_slug("LPT0"), "lpt0");
+        assert_eq!(code_slug("console"), "console");
+        assert!(is_windows_reserved("nul.toml") && !is_windows_reserved("null"));
+    }
 
     #[test]
     fn slugs_are_safe_segments() {

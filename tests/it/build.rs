@@ -211,7 +211,10 @@ fn symlinks_out_of_the_knowledge_base_are_not_followed() {
     std::fs::write(outside.path().join("secret.toml"), "garbage = true").unwrap();
     let dir = kb(&fixture("base"), &[]);
     std::os::unix::fs::symlink(outside.path(), dir.path().join("content/outside")).unwrap();
-    assert_eq!(build(dir.path()).summary.records, 3);
+    let (code, _, stderr) = crate::support::fixbook(&["build"], dir.path());
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--> content/outside:1:1") && stderr.contains("points outside the knowledge base"), "{stderr}");
+    assert!(!stderr.contains("garbage"), "the file outside is never read: {stderr}");
 }
 
 #[test]

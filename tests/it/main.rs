@@ -11,6 +11,7 @@ mod errors;
 mod export;
 mod guide;
 mod output;
+mod paths;
 mod relevance;
 mod scaffold;
 mod search;
