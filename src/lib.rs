@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod escape;
 pub mod export;
 pub mod fs;
+pub mod fuzzing;
 pub mod guide;
 pub mod incremental;
 pub mod load;

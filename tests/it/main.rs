@@ -9,6 +9,7 @@ mod check;
 mod crash;
 mod errors;
 mod export;
+mod fuzz;
 mod guide;
 mod output;
 mod paths;
