@@ -24,6 +24,7 @@
     if (text != null) e.textContent = text;
     return e;
   }
+  window.FixbookSearchUI = { open: open, href: href, el: el, hashRoutes: hashRoutes };
   function debounce(f, ms) {
     var t;
     return function () { clearTimeout(t); t = setTimeout(f, ms); };

@@ -3,25 +3,11 @@
 (function () {
   "use strict";
 
-  var S = window.FixbookSearch;
-  var form = document.querySelector("[data-fixbook-search]");
-  if (!S || !form) return;
-  var base = form.getAttribute("data-fixbook-search");
-  var siteRoot = base.replace(/search\/$/, "");
-  var indexFile = /index\.html$/.test(form.getAttribute("action"));
-  var hashRoutes = form.getAttribute("action").slice(0, 2) === "#/";
-  var engine = null;
+  // The engine, links and element helper of the search UI, which loads first.
+  var S = window.FixbookSearch, UI = window.FixbookSearchUI;
+  if (!S || !UI) return;
+  var open = UI.open, href = UI.href, el = UI.el, hashRoutes = UI.hashRoutes;
 
-  function open() { return engine || (engine = S.open(base)); }
-  function href(path) {
-    return hashRoutes ? "#/" + path : siteRoot + path + (indexFile && /\/$/.test(path) ? "index.html" : "");
-  }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null) e.textContent = text;
-    return e;
-  }
   function result(r) {
     var li = el("li", "record-card");
     var a = li.appendChild(el("a", "record-link"));
