@@ -80,8 +80,11 @@ pub fn load(root: &Path) -> Loaded {
 /// What a file's parse gave, kept while the file keeps its size and modification time.
 #[derive(Debug, Default)]
 pub struct FileCache {
-    files: HashMap<PathBuf, (Stamp, Result<Record, Vec<Diagnostic>>)>,
+    files: HashMap<PathBuf, (Stamp, Parsed)>,
 }
+
+/// One file's parse: the record, or every error in it.
+pub type Parsed = Result<Record, Vec<Diagnostic>>;
 
 /// Size and modification time: a file whose stamp is unchanged is not read again.
 pub type Stamp = (u64, Option<std::time::SystemTime>);
@@ -93,7 +96,7 @@ pub fn stamp(path: &Path) -> Option<Stamp> {
 
 impl FileCache {
     /// The parse of `f`, read again only if the file changed since it was cached.
-    fn parse(&self, f: &Found, keep: bool) -> (Option<Stamp>, Result<Record, Vec<Diagnostic>>) {
+    fn parse(&self, f: &Found, keep: bool) -> (Option<Stamp>, Parsed) {
         let now = if keep { stamp(&f.path) } else { None };
         match self.files.get(&f.path) {
             Some((then, result)) if now.is_some() && now.as_ref() == Some(then) => (now, result.clone()),
@@ -106,7 +109,7 @@ impl FileCache {
         self.files.get(path).map(|(s, _)| s)
     }
 
-    pub fn insert(&mut self, path: PathBuf, stamp: Stamp, result: Result<Record, Vec<Diagnostic>>) {
+    pub fn insert(&mut self, path: PathBuf, stamp: Stamp, result: Parsed) {
         self.files.insert(path, (stamp, result));
     }
 }
@@ -130,7 +133,7 @@ fn load_with(root: &Path, mut cache: Option<&mut FileCache>) -> Loaded {
     errors.extend(walk_errors);
     let empty = FileCache::default();
     let reuse = cache.as_deref().unwrap_or(&empty);
-    let parsed: Vec<(Option<Stamp>, Result<Record, Vec<Diagnostic>>)> = found.par_iter().map(|f| reuse.parse(f, cache.is_some())).collect();
+    let parsed: Vec<(Option<Stamp>, Parsed)> = found.par_iter().map(|f| reuse.parse(f, cache.is_some())).collect();
     let mut records = Vec::with_capacity(parsed.len());
     let mut kept = HashMap::with_capacity(parsed.len());
     for (f, (stamp, result)) in found.iter().zip(parsed) {
