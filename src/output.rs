@@ -208,12 +208,30 @@ fn swap_in(staging: &Path, out: &Path) -> Result<(), OutputError> {
         return Err(e.into());
     }
     if old.join(MARKER).is_file() {
-        fs::remove_dir_all(&old)?;
+        remove_marked(&old).map_err(|source| FsError { action: "remove folder", path: old.clone(), source })?;
     } else {
         // An empty folder the user made: remove only if it is still empty.
         let _ = std::fs::remove_dir(&old);
     }
     Ok(())
+}
+
+/// Removes a folder Fixbook made, its marker last, so that removal cut short by a kill
+/// leaves a folder still marked as ours, which the next build finishes removing.
+fn remove_marked(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name() == MARKER {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    std::fs::remove_file(dir.join(MARKER))?;
+    std::fs::remove_dir(dir)
 }
 
 /// `.public.fixbook-staging-1234` beside `public`.
@@ -231,9 +249,14 @@ fn remove_stale_siblings(out: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
-        let ours = entry.file_name().to_string_lossy().starts_with(&prefix) && path.join(MARKER).is_file();
-        if ours {
-            let _ = std::fs::remove_dir_all(&path);
+        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        if path.join(MARKER).is_file() {
+            let _ = remove_marked(&path);
+        } else {
+            // Killed between making the folder and marking it: only an empty one is removed.
+            let _ = std::fs::remove_dir(&path);
         }
     }
 }

@@ -139,22 +139,30 @@ pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyl
     let ctx = Shared { site, theme, sink, style, site_view: SiteView::new(site, &absolute), absolute };
 
     let records: Vec<usize> = if set.all { (0..site.records.len()).collect() } else { set.records.iter().copied().collect() };
-    let record_results: Vec<Result<(), RenderError>> = records
-        .par_iter()
-        .map(|&i| {
-            let r = ctx.record_page(i);
-            on_record();
-            r
-        })
-        .collect();
-    let mut list_results = vec![ctx.products(set), ctx.tags(set)];
+    // Listings are few but large (the A-Z index lists every record): rendered alongside the
+    // record pages rather than after them.
+    type Job<'j> = Box<dyn Fn() -> Result<(), RenderError> + Sync + 'j>;
+    let mut lists: Vec<Job> = vec![Box::new(|| ctx.products(set)), Box::new(|| ctx.tags(set))];
     if set.all || set.listings {
-        list_results.extend([ctx.home(), ctx.tag_index(), ctx.codes()]);
+        lists.extend([Box::new(|| ctx.home()) as Job, Box::new(|| ctx.tag_index()), Box::new(|| ctx.codes())]);
     }
     if set.all {
-        list_results.push(ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![])));
-        list_results.push(ctx.search_page());
+        lists.push(Box::new(|| ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![]))));
+        lists.push(Box::new(|| ctx.search_page()));
     }
+    let (record_results, list_results): (Vec<Result<(), RenderError>>, Vec<Result<(), RenderError>>) = rayon::join(
+        || {
+            records
+                .par_iter()
+                .map(|&i| {
+                    let r = ctx.record_page(i);
+                    on_record();
+                    r
+                })
+                .collect()
+        },
+        || lists.par_iter().map(|job| job()).collect(),
+    );
     merge(record_results.into_iter().chain(list_results).collect())?;
     if set.all {
         Ok(page_count(site))
