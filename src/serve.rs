@@ -142,7 +142,8 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &S
         if let Message::Index { generation, files, millis } = m {
             *indexing = false;
             if live.install_index(generation, files) {
-                publish(state, live, None);
+                // Only the index changes: an error shown for the pages stays shown.
+                drop(publish(state, live));
                 eprintln!("search index rebuilt in {millis} ms");
             }
         }
@@ -177,7 +178,7 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &S
                     Update::Pages(n) => format!("{n} page{}", if n == 1 { "" } else { "s" }),
                     _ => "the whole site".to_string(),
                 };
-                publish(state, &live, None);
+                publish(state, &live).error = None;
                 eprintln!("rebuilt {what} in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
                 "event: reload\ndata: {}\n\n".to_string()
             }
@@ -192,16 +193,17 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &S
         state.lock().expect("no thread panics holding the state").clients.retain(|c| c.send(event.clone()).is_ok());
         // After the reload, away from this loop: the search index and data files, which
         // depend on every record. Pages go on being rebuilt meanwhile; an index of records
-        // that changed again is dropped.
+        // that changed again still replaces an older one, and another is started.
         start_index(&live, &mut indexing);
     }
 }
 
-fn publish(state: &Shared, live: &Live, error: Option<String>) {
+/// Serves `live`'s files from now on; the state stays locked while the caller holds it.
+fn publish<'s>(state: &'s Shared, live: &Live) -> std::sync::MutexGuard<'s, State> {
     let mut s = state.lock().expect("no thread panics holding the state");
     s.files = live.files();
     s.base_path = live.site().config.base_path();
-    s.error = error;
+    s
 }
 
 fn handle(mut stream: TcpStream, state: &Shared) {
