@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::load;
+use crate::search::encode::fnv1a_64 as hash;
 use crate::output::MARKER;
-use crate::record::{Record, RecordId};
+use crate::record::Record;
 use crate::render::{LinkStyle, PageSet};
 use crate::site::Site;
 use crate::url::tag_slug;
@@ -52,8 +53,9 @@ pub fn path(root: &Path, out: &Path) -> PathBuf {
 }
 
 impl BuildState {
-    /// The state of a build of `site` into `out` (whose marker must be written already).
-    pub fn new(site: &Site, links: LinkStyle, out: &Path, pages: usize) -> Option<BuildState> {
+    /// The state of a build of `site` into `out` (whose marker must be written already) from
+    /// `inputs` ([`inputs`] of its root).
+    pub fn new(site: &Site, links: LinkStyle, out: &Path, pages: usize, inputs: u64) -> Option<BuildState> {
         let records = site
             .records
             .iter()
@@ -63,7 +65,7 @@ impl BuildState {
             format: STATE_FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),
             links: format!("{links:?}"),
-            inputs: inputs(&site.root),
+            inputs,
             marker: marker_stamp(out)?,
             pages,
             records,
@@ -95,14 +97,16 @@ impl BuildState {
         self.records.len()
     }
 
+    /// Whether this state is of a build with these options and inputs into `out`, as the
+    /// previous build left it.
+    fn same_build(&self, links: LinkStyle, out: &Path, inputs: u64) -> bool {
+        self.version == env!("CARGO_PKG_VERSION") && self.links == format!("{links:?}") && self.inputs == inputs && Some(self.marker) == marker_stamp(out)
+    }
+
     /// Whether nothing the build of `root` into `out` reads changed since this state, seen
     /// from the file system alone (no record is parsed).
-    pub fn unchanged(&self, root: &Path, links: LinkStyle, out: &Path) -> bool {
-        let same = self.version == env!("CARGO_PKG_VERSION")
-            && self.links == format!("{links:?}")
-            && Some(self.marker) == marker_stamp(out)
-            && self.inputs == inputs(root);
-        if !same {
+    pub fn unchanged(&self, root: &Path, links: LinkStyle, out: &Path, inputs: u64) -> bool {
+        if !self.same_build(links, out, inputs) {
             return false;
         }
         let (found, errors) = load::walk(root);
@@ -113,13 +117,8 @@ impl BuildState {
 
     /// The pages a build of `site` into `out` must render, given that the previous build left
     /// this state; `None` when everything must be built.
-    pub fn changed_pages(&self, site: &Site, links: LinkStyle, out: &Path) -> Option<PageSet> {
-        let same = self.version == env!("CARGO_PKG_VERSION")
-            && self.links == format!("{links:?}")
-            && self.inputs == inputs(&site.root)
-            && Some(self.marker) == marker_stamp(out)
-            && self.records.len() == site.records.len();
-        if !same {
+    pub fn changed_pages(&self, site: &Site, links: LinkStyle, out: &Path, inputs: u64) -> Option<PageSet> {
+        if !self.same_build(links, out, inputs) || self.records.len() != site.records.len() {
             return None;
         }
         let mut set = PageSet::default();
@@ -131,23 +130,10 @@ impl BuildState {
             if before.stamp == file_stamp(&site.root.join(&r.file))? {
                 continue;
             }
-            set.records.insert(i);
-            if before.card != card(r) {
-                set.products.insert(r.product().to_string());
-                set.tags.extend(r.tags.iter().map(|t| tag_slug(t)));
-                set.listings = true;
-                set.records.extend(referrers(site, &r.id));
-            }
+            set.add_record(site, i, before.card != card(r));
         }
         Some(set)
     }
-}
-
-/// Records whose `related` list shows `id`'s card.
-pub fn referrers(site: &Site, id: &RecordId) -> Vec<usize> {
-    (0..site.records.len())
-        .filter(|&j| site.records[j].related.iter().any(|r| RecordId::from_reference(r.get_ref()) == *id))
-        .collect()
 }
 
 /// What a record's card shows on the pages that list it.
@@ -157,7 +143,8 @@ pub fn card(r: &Record) -> u64 {
     hash([r.title.as_str(), &r.summary, severity, &updated].join("\u{0}").as_bytes())
 }
 
-fn place(r: &Record) -> u64 {
+/// Where a record is filed: product, code and tags. A change to it is a full build.
+pub fn place(r: &Record) -> u64 {
     let tags: Vec<String> = r.tags.iter().map(|t| tag_slug(t)).collect();
     hash([r.product(), r.code(), &tags.join("\u{1}")].join("\u{0}").as_bytes())
 }
@@ -179,7 +166,7 @@ fn marker_stamp(out: &Path) -> Option<(u64, u128, u64)> {
 }
 
 /// site.toml and every file under templates/ and static/, by content.
-fn inputs(root: &Path) -> u64 {
+pub fn inputs(root: &Path) -> u64 {
     let mut all = Vec::new();
     all.extend(std::fs::read(root.join(crate::config::SITE_FILE)).unwrap_or_default());
     for dir in ["templates", "static"] {
@@ -194,12 +181,3 @@ fn inputs(root: &Path) -> u64 {
     hash(&all)
 }
 
-/// FNV-1a, 64 bits: stable across runs and platforms, which the state file needs.
-fn hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}

@@ -18,8 +18,7 @@ use crate::record::{Record, RecordId};
 use crate::render::{self, PageSet};
 use crate::site::Site;
 use crate::theme::Theme;
-use crate::build_state::{card, referrers};
-use crate::url::tag_slug;
+use crate::build_state::{card, place};
 use crate::{validate, BuildError, LinkStyle};
 
 /// Every file of the site by path; cloning the map shares the contents.
@@ -159,15 +158,13 @@ impl Live {
             let &i = self.site.by_id.get(&id)?;
             let old = &self.site.records[i];
             let record = Record::from_file(&path, &old.file, id).ok()?;
-            let same_place = record.product() == old.product() && record.code() == old.code();
-            let slugs = |r: &Record| r.tags.iter().map(|t| tag_slug(t)).collect::<Vec<_>>();
             let targets_exist = record
                 .related
                 .iter()
                 .map(|r| RecordId::from_reference(r.get_ref()))
                 .chain(record.links.iter().map(|l| l.target.clone()))
                 .all(|t| t != record.id && self.site.by_id.contains_key(&t));
-            if !same_place || slugs(&record) != slugs(old) || !targets_exist {
+            if place(&record) != place(old) || !targets_exist {
                 return None;
             }
             edits.push((i, path, now, record));
@@ -176,21 +173,15 @@ impl Live {
     }
 
     fn patch(&mut self, edits: Vec<(usize, PathBuf, load::Stamp, Record)>) -> Result<Update, BuildError> {
-        let mut set = PageSet::default();
-        for (i, _, _, record) in &edits {
-            set.records.insert(*i);
-            let old = &self.site.records[*i];
-            if card(old) != card(record) {
-                set.products.insert(record.product().to_string());
-                set.tags.extend(record.tags.iter().map(|t| tag_slug(t)));
-                set.listings = true;
-                set.records.extend(referrers(&self.site, &record.id));
-            }
-        }
         let mut undo = Vec::with_capacity(edits.len());
         for (i, path, stamp, record) in edits {
             self.cache.insert(path, stamp, Ok(record.clone()));
             undo.push((i, std::mem::replace(&mut self.site.records[i], record)));
+        }
+        // Product, code and tags are unchanged, so the lists of the site still hold.
+        let mut set = PageSet::default();
+        for (i, old) in &undo {
+            set.add_record(&self.site, *i, card(old) != card(&self.site.records[*i]));
         }
         let sink = MemorySink::default();
         match render::render_pages(&self.site, &self.theme, &sink, self.style, &set, &|| {}) {

@@ -165,13 +165,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let t = Timings::new(started);
     let state_path = build_state::path(&opts.root, &opts.out);
     let previous = if opts.clean { None } else { build_state::BuildState::read(&state_path) };
-    if let Some(state) = previous.as_ref().filter(|s| s.unchanged(&opts.root, opts.links, &opts.out)) {
+    let inputs = build_state::inputs(&opts.root);
+    if let Some(state) = previous.as_ref().filter(|s| s.unchanged(&opts.root, opts.links, &opts.out, inputs)) {
         return Ok(BuildSummary { records: state.records(), pages: state.pages, files: 0, rendered: 0, seconds: started.elapsed().as_secs_f64(), stages: Vec::new() });
     }
     let loaded = t.time("load", || load::load(&opts.root));
     let site = t.time("validate", || validate::validate(loaded)).map_err(BuildError::Invalid)?;
     let theme = Theme::load(&site.root)?;
-    let changed = previous.and_then(|s| s.changed_pages(&site, opts.links, &opts.out));
+    let changed = previous.and_then(|s| s.changed_pages(&site, opts.links, &opts.out, inputs));
     let total_pages = render::page_count(&site);
     let (rendered, files) = match changed {
         Some(set) if set.is_empty() => (0, 0),
@@ -186,7 +187,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
             (r.pages, r.files)
         }
     };
-    if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out, total_pages) {
+    if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out, total_pages, inputs) {
         state.write(&state_path);
     }
     let seconds = started.elapsed().as_secs_f64();

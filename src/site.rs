@@ -55,6 +55,11 @@ impl Site {
         self.by_id.get(id).map(|&i| (&self.records[i], self.paths[i].as_str()))
     }
 
+    /// Records whose `related` list shows record `id`.
+    pub fn referrers(&self, id: &RecordId) -> Vec<usize> {
+        (0..self.records.len()).filter(|&j| self.records[j].related.iter().any(|r| RecordId::from_reference(r.get_ref()) == *id)).collect()
+    }
+
     /// Record indices, most recently updated first (records without a date last), then by id.
     pub fn recently_updated(&self, n: usize) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.records.len()).collect();

@@ -102,6 +102,20 @@ impl PageSet {
     pub fn is_empty(&self) -> bool {
         !self.all && self.records.is_empty() && self.products.is_empty() && self.tags.is_empty() && !self.listings
     }
+
+    /// The pages that show record `i` after an edit that kept its product, code and tags:
+    /// its own, and when its card changed, the pages listing it and the records that list
+    /// it as related.
+    pub fn add_record(&mut self, site: &Site, i: usize, card_changed: bool) {
+        self.records.insert(i);
+        if card_changed {
+            let r = &site.records[i];
+            self.products.insert(r.product().to_string());
+            self.tags.extend(r.tags.iter().map(|t| url::tag_slug(t)));
+            self.listings = true;
+            self.records.extend(site.referrers(&r.id));
+        }
+    }
 }
 
 /// Renders the whole site into `sink`. `on_record` is called once per record page written.
@@ -150,7 +164,7 @@ pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyl
         lists.push(Box::new(|| ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![]))));
         lists.push(Box::new(|| ctx.search_page()));
     }
-    let (record_results, list_results): (Vec<Result<(), RenderError>>, Vec<Result<(), RenderError>>) = rayon::join(
+    let (record_results, list_results) = rayon::join(
         || {
             records
                 .par_iter()
@@ -159,9 +173,9 @@ pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyl
                     on_record();
                     r
                 })
-                .collect()
+                .collect::<Vec<_>>()
         },
-        || lists.par_iter().map(|job| job()).collect(),
+        || lists.par_iter().map(|job| job()).collect::<Vec<_>>(),
     );
     merge(record_results.into_iter().chain(list_results).collect())?;
     if set.all {

@@ -65,14 +65,19 @@ pub fn fnv1a(s: &str) -> u32 {
     h
 }
 
-/// A short content hash for file names: the first 6 hex digits of FNV-1a 64 over the bytes.
-pub fn content_hash(bytes: &[u8]) -> String {
+/// FNV-1a, 64 bits, over bytes: stable across runs and platforms.
+pub fn fnv1a_64(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    format!("{:06x}", h >> 40)
+    h
+}
+
+/// A short content hash for file names: the first 6 hex digits of FNV-1a 64 over the bytes.
+pub fn content_hash(bytes: &[u8]) -> String {
+    format!("{:06x}", fnv1a_64(bytes) >> 40)
 }
 
 /// A JSON value as JavaScript source that is also safe inside an inline `<script>`:
