@@ -319,6 +319,8 @@ impl<'a> RecordView<'a> {
         let block = |t: &str| md.block(t);
         let opt_block = |t: &Option<String>| t.as_deref().map(block);
         let cause_anchor = |id: &str| format!("cause-{}", slugify(id));
+        // Fixes are numbered in file order: `fix-1` is the first `[[fixes]]`.
+        let fix_anchor = |index: usize| format!("fix-{}", index + 1);
 
         let mut used: Vec<String> = FIXED_ANCHORS.iter().map(|(a, _)| a.to_string()).collect();
         let sections: Vec<SectionView> = r
@@ -344,7 +346,7 @@ impl<'a> RecordView<'a> {
                     .iter()
                     .enumerate()
                     .filter(|(_, f)| f.causes.iter().any(|fc| fc.get_ref() == c.id.get_ref()))
-                    .map(|(n, f)| Ref { title: f.title.clone(), anchor: format!("fix-{}", n + 1) })
+                    .map(|(n, f)| Ref { title: f.title.clone(), anchor: fix_anchor(n) })
                     .collect(),
             })
             .collect();
@@ -353,7 +355,7 @@ impl<'a> RecordView<'a> {
             .iter()
             .enumerate()
             .map(|(n, f)| FixView {
-                anchor: format!("fix-{}", n + 1),
+                anchor: fix_anchor(n),
                 title: &f.title,
                 difficulty: f.difficulty.as_str(),
                 detail: opt_block(&f.detail),
@@ -415,7 +417,7 @@ impl<'a> RecordView<'a> {
                     let fix = &r.fixes[a.fix];
                     let cause = a.cause.map(|c| &r.causes[c]);
                     AttemptView {
-                        fix_anchor: format!("fix-{}", a.fix + 1),
+                        fix_anchor: fix_anchor(a.fix),
                         fix_title: &fix.title,
                         difficulty: fix.difficulty.as_str(),
                         cause_anchor: cause.map_or(String::new(), |c| cause_anchor(c.id.get_ref())),
