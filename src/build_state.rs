@@ -47,7 +47,11 @@ struct RecordState {
 
 /// Where the state of the build into `out` is kept.
 pub fn path(root: &Path, out: &Path) -> PathBuf {
-    let out = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    // By the folder it is in, which exists before the first build too, so that `public` and
+    // the absolute path of `public` name the same state.
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
+    let out = out.file_name().map_or(parent.clone(), |name| parent.join(name));
     let key = hash(out.to_string_lossy().as_bytes());
     root.join(crate::search::engine::CACHE_DIR).join("builds").join(format!("{key:016x}.json"))
 }

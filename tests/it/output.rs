@@ -10,6 +10,10 @@ fn summary_line_names_records_pages_and_time() {
     assert!(stdout.starts_with("Built 3 records into public: "), "{stdout}");
     assert!(stdout.trim_end().ends_with(" s"), "{stdout}");
     assert!(dir.path().join("public/rd/0xc07/index.html").exists());
+    // The same command again, with nothing changed, does nothing.
+    let (code, stdout, stderr) = fixbook(&["build"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Nothing changed since the last build: public is up to date"), "{stdout}");
 }
 
 #[test]
