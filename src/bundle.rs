@@ -69,15 +69,18 @@ pub fn single_file(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Resul
     }
 
     let asset = |name: &str| text(&format!("assets/{name}"));
-    let mut out = String::with_capacity(files.values().map(Vec::len).sum::<usize>() + 1024);
-    out.push_str(&inline_head(head, &asset("fixbook.css"), &asset("favicon.svg")));
-    out.push_str("<div id=\"fixbook-page\"></div>");
+    // The body first: the head's content security policy lists the hash of every script.
+    let mut body = String::with_capacity(files.values().map(Vec::len).sum::<usize>() + 1024);
+    let mut script_hashes = Vec::new();
+    body.push_str("<div id=\"fixbook-page\"></div>");
     let (body_end, scripts) = split_scripts(tail);
-    out.push_str(body_end);
+    body.push_str(body_end);
     let mut script = |js: &str| {
-        out.push_str("<script>");
-        out.push_str(&js.replace("</script", "<\\/script"));
-        out.push_str("</script>\n");
+        let js = js.replace("</script", "<\\/script");
+        script_hashes.push(csp_hash(&js));
+        body.push_str("<script>");
+        body.push_str(&js);
+        body.push_str("</script>\n");
     };
     script(ROUTER);
     script(&asset("fixbook-analyze.js"));
@@ -95,20 +98,50 @@ pub fn single_file(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Resul
     for name in scripts {
         script(&asset(&name));
     }
-    out.push_str("</body>\n</html>\n");
+    body.push_str("</body>\n</html>\n");
+    let css = asset("fixbook.css").replace("</style", "<\\/style");
+    let mut out = inline_head(head, &css, &asset("favicon.svg"), &script_hashes);
+    out.push_str(&body);
     Ok(out)
 }
 
-/// The home page's head and header, with the stylesheet and icon inlined.
-fn inline_head(head: &str, css: &str, favicon: &str) -> String {
+/// A CSP source matching one inline script or style: `'sha256-<base64>'`.
+fn csp_hash(text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes())))
+}
+
+/// The site's policy with `script-src` and `style-src` narrowed to the single file's own
+/// inline scripts and stylesheet (by hash), since it has no files to allow by origin.
+fn single_file_policy(policy: &str, script_hashes: &[String], style_hash: &str) -> String {
+    let mut directives: Vec<String> = policy
+        .split(';')
+        .map(str::trim)
+        .filter(|d| !d.is_empty() && !d.starts_with("script-src") && !d.starts_with("style-src"))
+        .map(str::to_string)
+        .collect();
+    directives.push(format!("script-src {}", script_hashes.join(" ")));
+    directives.push(format!("style-src {style_hash}"));
+    directives.join("; ")
+}
+
+/// The home page's head and header, with the stylesheet and icon inlined and the content
+/// security policy (if the site declares one) fitted to the inline scripts.
+fn inline_head(head: &str, css: &str, favicon: &str, script_hashes: &[String]) -> String {
     use base64::Engine;
     let icon = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(favicon));
     let mut out = String::with_capacity(head.len() + css.len());
+    const CSP: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"";
     for line in head.split_inclusive('\n') {
         if line.contains("rel=\"stylesheet\"") {
             out.push_str("<style>");
-            out.push_str(&css.replace("</style", "<\\/style"));
+            out.push_str(css);
             out.push_str("</style>\n");
+        } else if let Some(policy) = line.strip_prefix(CSP).and_then(|rest| rest.split_once('"')).map(|(p, _)| unescape(p)) {
+            out.push_str(CSP);
+            out.push_str(&crate::escape::escape(&single_file_policy(&policy, script_hashes, &csp_hash(css))));
+            out.push_str("\">\n");
         } else {
             out.push_str(&line.replace("\"favicon.svg\"", &format!("\"{icon}\"")));
         }

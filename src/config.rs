@@ -34,6 +34,19 @@ pub struct SiteConfig {
     /// Where readers go when no fix worked, and where their feedback is sent.
     #[serde(default)]
     pub support: SupportConfig,
+    /// The content security policy every page declares.
+    #[serde(default)]
+    pub security: SecurityConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Replaces the default policy; `""` declares none. The default allows the site's own
+    /// scripts, styles and images only, so a page that somehow carries an injected script or
+    /// event handler still does not run it.
+    #[serde(default)]
+    pub content_security_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -136,6 +149,18 @@ impl SiteConfig {
         self.products.keys().map(|k| k.get_ref().as_str())
     }
 
+    /// The policy for the `Content-Security-Policy` meta tag; `None` when the site turned it
+    /// off. Feedback is POSTed to another origin, so that origin may be connected to.
+    pub fn content_security_policy(&self) -> Option<String> {
+        if let Some(custom) = &self.security.content_security_policy {
+            return Some(custom.trim().to_string()).filter(|p| !p.is_empty());
+        }
+        let feedback = self.support.feedback_url.as_ref().and_then(|u| origin(u.get_ref())).map(|o| format!(" {o}")).unwrap_or_default();
+        Some(format!(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'{feedback}; object-src 'none'; base-uri 'none'; form-action 'self'"
+        ))
+    }
+
     /// `base_url` with exactly one trailing slash.
     pub fn base_url(&self) -> String {
         format!("{}/", self.base_url.get_ref().trim_end_matches('/'))
@@ -152,10 +177,17 @@ impl SiteConfig {
     }
 }
 
-/// Lowercase ASCII letters, digits, `-` and `_`, not starting with a separator.
+/// `https://host:port` of an absolute URL.
+fn origin(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&url[..url.len() - rest.len() + end])
+}
+
 /// Top-level folders of the output that a product's pages must not land in.
 pub const RESERVED_FOLDERS: &[&str] = &["assets", "codes", "search", "tags"];
 
+/// Lowercase ASCII letters, digits, `-` and `_`, not starting with a separator.
 pub fn is_url_segment(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -180,6 +212,19 @@ name = "Remote Desktop"
         assert_eq!(c.base_url(), "https://help.example.com/kb/");
         assert_eq!(c.base_path(), "/kb/");
         assert_eq!(c.product("remote-desktop").unwrap().name, "Remote Desktop");
+    }
+
+    #[test]
+    fn the_policy_allows_the_feedback_origin_and_can_be_replaced_or_dropped() {
+        let c = SiteConfig::parse(Path::new("site.toml"), SITE).unwrap();
+        assert!(c.content_security_policy().unwrap().contains("connect-src 'self';"));
+        let with = format!("{SITE}[support]\nfeedback_url = \"https://api.example.com:8443/feedback?x=1\"\n");
+        let c = SiteConfig::parse(Path::new("site.toml"), &with).unwrap();
+        assert!(c.content_security_policy().unwrap().contains("connect-src 'self' https://api.example.com:8443;"));
+        let custom = format!("{SITE}[security]\ncontent_security_policy = \"default-src *\"\n");
+        assert_eq!(SiteConfig::parse(Path::new("site.toml"), &custom).unwrap().content_security_policy().as_deref(), Some("default-src *"));
+        let off = format!("{SITE}[security]\ncontent_security_policy = \"\"\n");
+        assert_eq!(SiteConfig::parse(Path::new("site.toml"), &off).unwrap().content_security_policy(), None);
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub struct Diagnostic {
     pub hint: Option<String>,
 }
 
+/// Characters shown either side of the reported column on a long line.
+const SNIPPET_CONTEXT: usize = 60;
+
 impl Diagnostic {
     /// A problem at byte range `span` of `source`. An out-of-range span points at the end.
     pub fn at(file: &Path, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
@@ -31,7 +34,8 @@ impl Diagnostic {
         let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
         let line = source[..start].matches('\n').count() + 1;
         let column = source[line_start..start].chars().count() + 1;
-        let snippet = source[line_start..line_end].trim_end_matches('\r').to_string();
+        // Shown in a terminal: a bidi control there would reorder the line it is reported on.
+        let snippet: String = source[line_start..line_end].trim_end_matches('\r').chars().map(|c| if crate::schema::is_bidi_control(c) { '\u{FFFD}' } else { c }).collect();
         let width = source[start..end.min(line_end)].chars().count().max(1);
         Diagnostic {
             file: file.to_path_buf(),
@@ -104,11 +108,16 @@ impl Diagnostic {
         let pad = " ".repeat(gutter);
         write!(f, "{pad}--> {}", self.location())?;
         if !self.snippet.is_empty() {
-            let shown: String = self.snippet.replace('\t', " ");
-            let before = " ".repeat(self.column - 1);
+            // A long line (minified, generated) is shown as a window around the column.
+            let chars: Vec<char> = self.snippet.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            let first = (self.column - 1).saturating_sub(SNIPPET_CONTEXT).min(chars.len());
+            let last = (self.column - 1 + self.width.min(SNIPPET_CONTEXT) + SNIPPET_CONTEXT).min(chars.len());
+            let (open, close) = (if first > 0 { "…" } else { "" }, if last < chars.len() { "…" } else { "" });
+            let shown: String = chars[first..last].iter().collect();
+            let before = " ".repeat(self.column - 1 - first + open.chars().count());
             writeln!(f, "\n{pad} |")?;
-            writeln!(f, "{} | {}", self.line, shown)?;
-            write!(f, "{pad} | {before}{}", "^".repeat(self.width))?;
+            writeln!(f, "{} | {open}{shown}{close}", self.line)?;
+            write!(f, "{pad} | {before}{}", "^".repeat(self.width.min(last.saturating_sub(self.column - 1)).max(1)))?;
         }
         if let Some(hint) = &self.hint {
             write!(f, "\n{pad} = hint: {hint}")?;
@@ -194,6 +203,18 @@ mod tests {
         assert_eq!((d.line, d.column, d.width), (2, 7, 3));
         assert_eq!(d.snippet, "été = \"x\"");
         assert_eq!(d.location(), "f.toml:2:7");
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_column() {
+        let src = format!("x = [{}1, \"a\"{}]\n", "0, ".repeat(500), ", 2".repeat(500));
+        let at = src.find("\"a\"").unwrap();
+        let d = Diagnostic::at(Path::new("f.toml"), &src, at..at + 3, "mixed types");
+        let shown = d.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        assert!(lines[3].len() < 140 && lines[3].starts_with("1 | …") && lines[3].ends_with('…'), "{shown}");
+        let caret = lines[4].find('^').unwrap();
+        assert_eq!(lines[3].chars().skip(caret).take(3).collect::<String>(), "\"a\"", "{shown}");
     }
 
     #[test]

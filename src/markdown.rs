@@ -69,6 +69,11 @@ impl Renderer<'_> {
         if out.contains("<pre>") {
             out = out.replace("<pre>", "<pre tabindex=\"0\">");
         }
+        // C0 controls (TOML lets `\u0001` in) are parse errors in HTML and forbidden in the
+        // XML of feeds and Confluence pages, as in `escape`.
+        if out.contains(is_stray_control) {
+            out.retain(|c| !is_stray_control(c));
+        }
         out
     }
 
@@ -142,6 +147,10 @@ fn demote(level: HeadingLevel) -> HeadingLevel {
     }
 }
 
+fn is_stray_control(c: char) -> bool {
+    c < ' ' && !matches!(c, '\t' | '\n' | '\r')
+}
+
 /// A URL on another host: `https://...`, `//cdn...`.
 fn is_remote(dest: &str) -> bool {
     let d = dest.trim_start().to_ascii_lowercase();
@@ -197,6 +206,45 @@ pub fn escape_raw_html(text: &str) -> String {
         out.push_str(&text[at..r.start]);
         out.push_str(&text[r.clone()].replace('<', "&lt;"));
         at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The Markdown source with each link or image to a `javascript:`, `vbscript:` or `data:`
+/// URL replaced by its text, for exports: the wiki that renders them may not check URLs.
+pub fn drop_script_links(text: &str) -> String {
+    let mut cuts: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> = Vec::new(); // (whole link, its text)
+    let mut open: Option<(std::ops::Range<usize>, Option<std::ops::Range<usize>>, usize)> = None;
+    for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        match (&event, &mut open) {
+            (Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }), None) if is_script_url(dest_url) => open = Some((range, None, 0)),
+            (Event::Start(Tag::Link { .. } | Tag::Image { .. }), Some((_, _, depth))) => *depth += 1,
+            (Event::End(TagEnd::Link | TagEnd::Image), Some((_, _, depth))) if *depth > 0 => *depth -= 1,
+            (Event::End(TagEnd::Link | TagEnd::Image), Some(_)) => {
+                let (whole, inner, _) = open.take().expect("open");
+                cuts.push((whole.clone(), inner.unwrap_or(whole.start..whole.start)));
+            }
+            (_, Some((_, inner, _))) => {
+                let r = inner.get_or_insert(range.clone());
+                r.start = r.start.min(range.start);
+                r.end = r.end.max(range.end);
+            }
+            _ => {}
+        }
+    }
+    if cuts.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (whole, inner) in cuts {
+        if whole.start < at {
+            continue;
+        }
+        out.push_str(&text[at..whole.start]);
+        out.push_str(&text[inner]);
+        at = whole.end;
     }
     out.push_str(&text[at..]);
     out
@@ -282,6 +330,13 @@ mod tests {
     fn script_urls_are_neutralised() {
         let html = render("[x](javascript:alert(1)) [y]( JavaScript:alert(1))", false);
         assert!(!html.to_lowercase().contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn exports_lose_script_links_but_keep_their_text() {
+        let md = "See [the *fix*](javascript:alert(1)), ![alt](data:image/svg+xml,x), <vbscript:x> and [ok](https://e.com).";
+        assert_eq!(super::drop_script_links(md), "See the *fix*, alt, vbscript:x and [ok](https://e.com).");
+        assert_eq!(super::drop_script_links("[r][d]\n\n[d]: javascript:alert(1)\n"), "r\n\n[d]: javascript:alert(1)\n");
     }
 
     #[test]

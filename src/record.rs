@@ -258,13 +258,27 @@ pub struct Record {
 /// A page folder name stays well under file systems' 255-byte limit.
 const MAX_SLUG: usize = 120;
 
+/// A troubleshooting record is a few kilobytes; the largest in real knowledge bases are tens.
+pub const MAX_RECORD_BYTES: u64 = 8 << 20;
+
 impl Record {
     /// Reads and parses the record at `path`; `id` and `shown_as` come from the walk.
     pub fn from_file(path: &Path, shown_as: &Path, id: RecordId) -> Result<Record, Vec<Diagnostic>> {
-        let source = std::fs::read_to_string(path).map_err(|e| {
-            let hint = (e.kind() == std::io::ErrorKind::InvalidData)
-                .then(|| "save the file as UTF-8".to_string());
-            vec![Diagnostic::whole_file(shown_as, format!("cannot read the record: {e}")).with_hint_opt(hint)]
+        // Checked before reading, so a huge file costs no memory.
+        if let Ok(size) = std::fs::metadata(path).map(|m| m.len()) {
+            if size > MAX_RECORD_BYTES {
+                return Err(vec![Diagnostic::whole_file(shown_as, format!("the record is {:.1} MiB; records are limited to {} MiB", size as f64 / 1048576.0, MAX_RECORD_BYTES >> 20))
+                    .with_hint("a record this large is usually a pasted log or dump: keep the findings in the record and link to the file")]);
+            }
+        }
+        let bytes = std::fs::read(path).map_err(|e| vec![Diagnostic::whole_file(shown_as, format!("cannot read the record: {e}"))])?;
+        let source = String::from_utf8(bytes).map_err(|e| {
+            // Located at the first bad byte, with the valid text before it for the line.
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = std::str::from_utf8(good).expect("valid up to here");
+            let bad = e.as_bytes()[good.len()];
+            vec![Diagnostic::at(shown_as, text, text.len()..text.len(), format!("byte 0x{bad:02X} is not UTF-8 text"))
+                .with_hint("save the file as UTF-8 (it may be in Latin-1 or Windows-1252)")]
         })?;
         Record::parse(shown_as, id, &source)
     }

@@ -17,6 +17,61 @@ use crate::diagnostic::{did_you_mean, Diagnostic};
 const MAX_ERRORS_PER_FILE: usize = 20;
 
 pub fn from_str<T: DeserializeOwned>(file: &Path, source: &str) -> Result<T, Vec<Diagnostic>> {
+    let bidi = bidi_controls(file, source);
+    match typed(file, source) {
+        Ok(value) if bidi.is_empty() => Ok(value),
+        Ok(_) => Err(bidi),
+        Err(mut errors) => {
+            if !bidi.is_empty() {
+                errors.extend(bidi);
+                errors.sort_by_key(|d| (d.line, d.column));
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// Characters that make text display in an order other than the one it is stored in
+/// (embeddings, overrides and isolates: "Trojan Source", CVE-2021-42574). A reviewer of the
+/// TOML and a reader of the page would see different things, so they are refused, written
+/// as they are or as TOML escapes (`\u202E`). The marks U+200E, U+200F and U+061C, which
+/// right-to-left text does need, are allowed.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn bidi_controls(file: &Path, source: &str) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (at, c) in source.char_indices() {
+        if is_bidi_control(c) {
+            found.push((at..at + c.len_utf8(), c));
+        } else if c == '\\' {
+            // `\u202E` or `\U0000202E`; an escaped backslash (`\\u202E`) is text.
+            let rest = &source[at + 1..];
+            let digits = match rest.as_bytes().first() {
+                Some(b'u') => 4,
+                Some(b'U') => 8,
+                _ => continue,
+            };
+            let escaped_backslash = source[..at].chars().rev().take_while(|&b| b == '\\').count() % 2 == 1;
+            let hex = rest.get(1..1 + digits).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+            if let Some(c) = hex.and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32).filter(|&c| !escaped_backslash && is_bidi_control(c)) {
+                found.push((at..at + 2 + digits, c));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .take(MAX_ERRORS_PER_FILE)
+        .map(|(span, c)| {
+            Diagnostic::at(file, source, span, format!("bidirectional control character U+{:04X} in the text", c as u32)).with_hint(
+                "it makes text display in a different order than it is written, so a reviewer and a reader would see different things; delete it (U+200E/U+200F marks are allowed)",
+            )
+        })
+        .collect()
+}
+
+fn typed<T: DeserializeOwned>(file: &Path, source: &str) -> Result<T, Vec<Diagnostic>> {
     let (mut doc, syntax) = DeTable::parse_recoverable(source);
     if !syntax.is_empty() {
         return Err(syntax.iter().map(|e| toml_error(file, source, e)).collect());
@@ -113,6 +168,8 @@ fn explain(message: &str) -> (String, Option<String>) {
         Some("this key takes a list: write it in brackets, for example [\"one\", \"two\"]".into())
     } else if message.starts_with("invalid type") {
         Some("check the value's type in docs/record-format.md (text needs quotes, lists need [ ])".into())
+    } else if message.contains("recurse further") {
+        Some("lists or tables are nested too deeply; no record field nests more than two levels".into())
     } else if message.contains("basic string") || message.contains("literal string") {
         Some("close the string on the same line, or use \"\"\" ... \"\"\" for text over several lines".into())
     } else {
@@ -145,6 +202,20 @@ mod tests {
 
     fn errors(src: &str) -> Vec<(usize, usize, String)> {
         from_str::<Doc>(Path::new("f.toml"), src).unwrap_err().into_iter().map(|d| (d.line, d.column, d.message)).collect()
+    }
+
+    #[test]
+    fn bidi_controls_are_refused_written_or_escaped_and_located() {
+        let src = "name = \"admin\u{202E} \u{2066}x\"\n[[item]]\nid = \"a\\u202e\\U00002069 \\\\u202E \\u200F\"\n";
+        let errs = errors(src);
+        let at: Vec<(usize, usize)> = errs.iter().map(|e| (e.0, e.1)).collect();
+        assert_eq!(at, [(1, 14), (1, 16), (3, 8), (3, 14)], "{errs:?}");
+        assert!(errs[0].2.contains("U+202E"), "{errs:?}");
+        let d = &from_str::<Doc>(Path::new("f.toml"), src).unwrap_err()[0];
+        assert!(!d.snippet.contains(is_bidi_control), "the report itself shows no control: {:?}", d.snippet);
+        // Schema errors and bidi controls are reported together, in file order.
+        assert_eq!(errors("size = \"x\"\nname = \"\u{202E}\"\n").len(), 2);
+        assert!(from_str::<Doc>(Path::new("f.toml"), "name = \"\u{200F}\u{061C}\"\n").is_ok(), "marks are allowed");
     }
 
     #[test]

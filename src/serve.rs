@@ -16,6 +16,9 @@ use crate::{BuildError, LinkStyle};
 /// Changes closer together than this (editor swap files, `git checkout`) make one rebuild.
 const QUIET: Duration = Duration::from_millis(20);
 pub const EVENTS_PATH: &str = "/__fixbook/events";
+/// The live-reload script, a file rather than inline so that pages keep their content
+/// security policy (`script-src 'self'`) while served.
+pub const LIVE_SCRIPT_PATH: &str = "/__fixbook/live.js";
 const CLIENT_JS: &str = include_str!("../themes/default/static/assets/fixbook-live.js");
 
 #[derive(Debug, thiserror::Error)]
@@ -232,9 +235,14 @@ fn handle(mut stream: TcpStream, state: &Shared) {
         events(stream, state);
         return;
     }
-    let (files, base_path, error) = {
+    if path == LIVE_SCRIPT_PATH {
+        let error = state.lock().expect("no thread panics holding the state").error.clone();
+        let _ = respond(&mut stream, "200 OK", "text/javascript; charset=utf-8", live_script(error.as_deref()).as_bytes(), method == "HEAD");
+        return;
+    }
+    let (files, base_path) = {
         let s = state.lock().expect("no thread panics holding the state");
-        (s.files.clone(), s.base_path.clone(), s.error.clone())
+        (s.files.clone(), s.base_path.clone())
     };
     let head = method == "HEAD";
     let Some(decoded) = percent_decode(path) else {
@@ -262,21 +270,25 @@ fn handle(mut stream: TcpStream, state: &Shared) {
     let body = files.get(&key).cloned().unwrap_or_default();
     let kind = content_type(&key);
     if kind.starts_with("text/html") {
-        let html = inject(&String::from_utf8_lossy(&body), error.as_deref());
+        let html = inject(&String::from_utf8_lossy(&body));
         let _ = respond(&mut stream, status, kind, html.as_bytes(), head);
     } else {
         let _ = respond(&mut stream, status, kind, &body, head);
     }
 }
 
-/// The live-reload script, and the overlay when the last build failed.
-fn inject(html: &str, error: Option<&str>) -> String {
-    let error_json = serde_json::to_string(&error).expect("JSON").replace('<', "\\u003c");
-    let script = format!("<script>window.__fixbookError = {error_json};\n{}</script>\n", CLIENT_JS.replace("</script", "<\\/script"));
+/// The tag that loads the live-reload script, before `</body>`.
+fn inject(html: &str) -> String {
+    let script = format!("<script src=\"{LIVE_SCRIPT_PATH}\"></script>\n");
     match html.rfind("</body>") {
         Some(at) => format!("{}{script}{}", &html[..at], &html[at..]),
         None => format!("{html}{script}"),
     }
+}
+
+/// The live-reload script, with the last build's errors for the overlay (`null`: none).
+fn live_script(error: Option<&str>) -> String {
+    format!("window.__fixbookError = {};\n{CLIENT_JS}", serde_json::to_string(&error).expect("JSON"))
 }
 
 /// A server-sent event stream that lives until the page goes away.

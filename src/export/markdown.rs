@@ -7,7 +7,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::{LinkForm, PageNames};
-use crate::markdown::{escape_raw_html, parse_record_link, record_link_targets};
+use crate::markdown::{drop_script_links, escape_raw_html, parse_record_link, record_link_targets};
 use crate::record::{CalloutKind, Record};
 use crate::site::Site;
 use crate::url;
@@ -83,7 +83,7 @@ fn product(site: &Site, key: &str, list: &[usize], names: &PageNames, link: &dyn
 fn record(site: &Site, r: &Record, names: &PageNames, link: &dyn Fn(&str) -> String) -> String {
     let raw_html = site.config.markdown.raw_html;
     let resolve = |text: &str| {
-        let text = rewrite_links(text, site, names, link);
+        let text = drop_script_links(&rewrite_links(text, site, names, link));
         if raw_html {
             text
         } else {

@@ -78,6 +78,8 @@ pub struct SiteView<'a> {
     pub support_url: &'a str,
     /// `[support] feedback_url`; empty when no feedback is collected (and offline).
     pub feedback_url: &'a str,
+    /// The `Content-Security-Policy` meta tag's policy; `None` when the site declares none.
+    pub content_security_policy: Option<String>,
 }
 
 impl<'a> SiteView<'a> {
@@ -99,6 +101,7 @@ impl<'a> SiteView<'a> {
             record_count: site.records.len(),
             support_url: c.support.url.as_ref().map_or("", |u| u.get_ref().as_str()),
             feedback_url: c.support.feedback_url.as_ref().map_or("", |u| u.get_ref().as_str()),
+            content_security_policy: c.content_security_policy(),
         }
     }
 }

@@ -11,6 +11,8 @@ mod errors;
 mod export;
 mod fuzz;
 mod guide;
+mod hostile;
+mod limits;
 mod output;
 mod paths;
 mod relevance;

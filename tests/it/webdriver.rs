@@ -184,6 +184,15 @@ impl Session {
         self.post(&self.s("/actions"), json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
     }
 
+    /// The text of the open alert, confirm or prompt dialog, if one is open.
+    pub fn dialog(&self) -> Option<String> {
+        match ureq::get(&format!("{}{}", self.base, self.s("/alert/text"))).call() {
+            Ok(r) => Some(r.into_json::<Value>().unwrap()["value"].as_str().unwrap_or_default().to_string()),
+            Err(ureq::Error::Status(404, _)) => None,
+            Err(e) => panic!("WebDriver alert/text: {e}"),
+        }
+    }
+
     /// Console messages and uncaught errors logged since the last call.
     pub fn console(&self) -> Vec<Value> {
         self.post(&self.s("/se/log"), json!({"type": "browser"})).as_array().cloned().unwrap_or_default()
