@@ -25,6 +25,9 @@ pub struct SiteConfig {
     pub products: BTreeMap<Spanned<String>, Product>,
     #[serde(default)]
     pub markdown: MarkdownOptions,
+    /// How product, tag and A-Z listings are split into pages.
+    #[serde(default)]
+    pub listing: ListingOptions,
     /// How many records the home page and the Atom feed list as recently updated.
     #[serde(default = "default_recent")]
     pub recent: usize,
@@ -72,6 +75,26 @@ pub struct Product {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingOptions {
+    /// Records per listing page; 0 puts each listing on one page.
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+}
+
+impl Default for ListingOptions {
+    fn default() -> Self {
+        ListingOptions { page_size: default_page_size() }
+    }
+}
+
+/// Large enough that most products fit on one page, small enough that a page of a
+/// 100,000-record A-Z index stays around 100 KB.
+fn default_page_size() -> usize {
+    200
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -48,6 +48,9 @@ pub fn markdown(text: &str) {
             }
         }
     }
+    // What the Markdown export writes, read again: no link or image left to a script URL.
+    let exported = crate::markdown::drop_script_links(text);
+    assert!(crate::markdown::script_links(&exported).is_empty(), "{exported:?}");
 }
 
 /// The search analyzer in every mode, and the code normaliser on every token.

@@ -213,7 +213,23 @@ pub fn escape_raw_html(text: &str) -> String {
 
 /// The Markdown source with each link or image to a `javascript:`, `vbscript:` or `data:`
 /// URL replaced by its text, for exports: the wiki that renders them may not check URLs.
+/// Dropping one can make a link of the text around it (`[[a](javascript:1)](javascript:2)`),
+/// so it repeats until none is left; each pass makes the text shorter.
 pub fn drop_script_links(text: &str) -> String {
+    let mut out = drop_script_links_once(text);
+    loop {
+        if script_links(&out).is_empty() {
+            return out;
+        }
+        let next = drop_script_links_once(&out);
+        if next.len() == out.len() {
+            return next;
+        }
+        out = next;
+    }
+}
+
+fn drop_script_links_once(text: &str) -> String {
     let mut cuts: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> = Vec::new(); // (whole link, its text)
     let mut open: Option<(std::ops::Range<usize>, Option<std::ops::Range<usize>>, usize)> = None;
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
@@ -248,6 +264,16 @@ pub fn drop_script_links(text: &str) -> String {
     }
     out.push_str(&text[at..]);
     out
+}
+
+/// The link and image destinations of a Markdown text that are script URLs.
+pub fn script_links(text: &str) -> Vec<String> {
+    Parser::new_ext(text, options())
+        .filter_map(|e| match e {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) if is_script_url(&dest_url) => Some(dest_url.into_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Every `@/...` link or image destination in a Markdown text, in order.

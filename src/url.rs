@@ -45,6 +45,24 @@ pub fn product_path(product: &str) -> String {
     format!("{product}/")
 }
 
+/// Page `n` (from 1) of the listing at `path`: `remote-desktop/`, `remote-desktop/page/2/`.
+pub fn paged(path: &str, n: usize) -> String {
+    if n <= 1 {
+        path.to_string()
+    } else {
+        format!("{path}page/{n}/")
+    }
+}
+
+/// How many pages a listing of `len` records takes (at least one, even when empty).
+pub fn page_total(len: usize, page_size: usize) -> usize {
+    if page_size == 0 {
+        1
+    } else {
+        len.div_ceil(page_size).max(1)
+    }
+}
+
 pub fn tag_path(tag: &str) -> String {
     format!("tags/{}/", tag_slug(tag))
 }

@@ -28,11 +28,14 @@ const SITEMAP_LIMIT: usize = 50_000;
 /// `sitemap.xml`; above `limit` URLs it is an index of `sitemap-1.xml`, `sitemap-2.xml`...
 fn sitemaps(site: &Site, limit: usize) -> Vec<(String, Vec<u8>)> {
     let base = site.config.base_url();
-    let mut urls: Vec<(String, Option<String>)> = vec![(url::HOME.into(), None), (url::CODES.into(), None)];
-    urls.extend(site.by_product.keys().map(|k| (url::product_path(k), None)));
+    let size = site.config.listing.page_size;
+    let pages = |path: String, len: usize| (1..=url::page_total(len, size)).map(move |n| (url::paged(&path, n), None));
+    let mut urls: Vec<(String, Option<String>)> = vec![(url::HOME.into(), None)];
+    urls.extend(pages(url::CODES.into(), site.records.len()));
+    urls.extend(site.by_product.iter().flat_map(|(k, list)| pages(url::product_path(k), list.len())));
     urls.extend(site.records.iter().zip(&site.paths).map(|(r, p)| (p.clone(), r.updated.or(r.reviewed).map(|d| d.to_string()))));
     urls.push((url::TAGS.into(), None));
-    urls.extend(site.by_tag.values().map(|(name, _)| (url::tag_path(name), None)));
+    urls.extend(site.by_tag.values().flat_map(|(name, list)| pages(url::tag_path(name), list.len())));
 
     let urlset = |chunk: &[(String, Option<String>)]| {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");

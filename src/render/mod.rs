@@ -17,7 +17,7 @@ use crate::record::RecordId;
 use crate::site::{index_letter, Site};
 use crate::theme::{error_chain, names, Theme};
 use crate::url;
-use views::{Crumb, Links, PageMeta, ProductView, RecordCard, RecordView, SiteView, TagView};
+use views::{Crumb, Links, PageMeta, PaginationView, ProductView, RecordCard, RecordView, SiteView, TagView};
 
 /// One template that failed on one page.
 #[derive(Debug)]
@@ -142,9 +142,13 @@ pub fn data_files(site: &Site, style: LinkStyle) -> Vec<(String, Vec<u8>)> {
     }
 }
 
-/// Records, products and tags, plus the home page, the A-Z index, the tag index, 404 and search.
+/// Records, the pages of every product, tag and the A-Z listing, plus the home page, the tag
+/// index, 404 and search.
 pub fn page_count(site: &Site) -> usize {
-    site.records.len() + site.by_product.len() + site.by_tag.len() + 5
+    let size = site.config.listing.page_size;
+    let products: usize = site.by_product.values().map(|l| url::page_total(l.len(), size)).sum();
+    let tags: usize = site.by_tag.values().map(|(_, l)| url::page_total(l.len(), size)).sum();
+    site.records.len() + products + tags + url::page_total(site.records.len(), size) + 4
 }
 
 /// Renders the HTML pages in `set` into `sink` and returns how many were written.
@@ -181,9 +185,11 @@ pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyl
     if set.all {
         Ok(page_count(site))
     } else {
-        let products = site.by_product.keys().filter(|k| set.products.contains(*k)).count();
-        let tags = site.by_tag.keys().filter(|k| set.tags.contains(*k)).count();
-        Ok(records.len() + products + tags + if set.listings { 3 } else { 0 })
+        let size = site.config.listing.page_size;
+        let products: usize = site.by_product.iter().filter(|(k, _)| set.products.contains(*k)).map(|(_, l)| url::page_total(l.len(), size)).sum();
+        let tags: usize = site.by_tag.iter().filter(|(k, _)| set.tags.contains(*k)).map(|(_, (_, l))| url::page_total(l.len(), size)).sum();
+        let listings = if set.listings { 2 + url::page_total(site.records.len(), size) } else { 0 };
+        Ok(records.len() + products + tags + listings)
     }
 }
 
@@ -301,24 +307,51 @@ impl<'a> Shared<'a> {
         Ok(self.sink.put("index.html", html.as_bytes())?)
     }
 
+    /// The pages of a listing of `list` at `path`: (page number, total, its records).
+    fn pages_of<'l>(&self, list: &'l [usize]) -> Vec<(usize, usize, &'l [usize])> {
+        let size = self.site.config.listing.page_size;
+        let total = url::page_total(list.len(), size);
+        if total == 1 {
+            return vec![(1, 1, list)];
+        }
+        list.chunks(size).enumerate().map(|(i, chunk)| (i + 1, total, chunk)).collect()
+    }
+
+    /// "Remote Desktop" on page 1, "Remote Desktop, page 2 of 5" after it.
+    fn paged_title(title: &str, n: usize, total: usize) -> String {
+        if n == 1 {
+            title.to_string()
+        } else {
+            format!("{title}, page {n} of {total}")
+        }
+    }
+
     fn products(&self, set: &PageSet) -> Result<(), RenderError> {
         #[derive(Serialize)]
         struct C<'v> {
             product: ProductView<'v>,
             records: Vec<RecordCard<'v>>,
+            pagination: PaginationView,
         }
-        let results: Vec<Result<(), RenderError>> = self
+        let jobs: Vec<(&String, (usize, usize, &[usize]))> = self
             .site
             .by_product
-            .par_iter()
+            .iter()
             .filter(|(key, _)| set.all || set.products.contains(*key))
-            .map(|(key, list)| {
-                let path = url::product_path(key);
+            .flat_map(|(key, list)| self.pages_of(list).into_iter().map(move |page| (key, page)))
+            .collect();
+        let results: Vec<Result<(), RenderError>> = jobs
+            .par_iter()
+            .map(|&(key, (n, total, list))| {
+                let first = url::product_path(key);
+                let path = url::paged(&first, n);
                 let links = self.links(&path);
                 let product = ProductView::new(self.site, key, &links);
                 let description = product.description.unwrap_or("").to_string();
-                let meta = self.meta(product.name, &description, &path, vec![self.crumb(&links, product.name, &path)]);
-                let html = self.render(names::PRODUCT, &path, meta, C { product, records: self.cards(list, &links) })?;
+                let crumbs = vec![self.crumb(&links, product.name, &first)];
+                let meta = self.meta(&Self::paged_title(product.name, n, total), &description, &path, crumbs);
+                let pagination = PaginationView::new(&first, n, total, &links);
+                let html = self.render(names::PRODUCT, &path, meta, C { product, records: self.cards(list, &links), pagination })?;
                 Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
             })
             .collect();
@@ -330,20 +363,28 @@ impl<'a> Shared<'a> {
         struct One<'v> {
             tag: TagView,
             records: Vec<RecordCard<'v>>,
+            pagination: PaginationView,
         }
-        let results: Vec<Result<(), RenderError>> = self
+        let jobs: Vec<(&String, (usize, usize, &[usize]))> = self
             .site
             .by_tag
-            .par_iter()
+            .iter()
             .filter(|(slug, _)| set.all || set.tags.contains(*slug))
-            .map(|(_, (name, list))| {
-                let path = url::tag_path(name);
+            .flat_map(|(_, (name, list))| self.pages_of(list).into_iter().map(move |page| (name, page)))
+            .collect();
+        let results: Vec<Result<(), RenderError>> = jobs
+            .par_iter()
+            .map(|&(name, (n, total, list))| {
+                let first = url::tag_path(name);
+                let path = url::paged(&first, n);
                 let links = self.links(&path);
-                let tag = TagView { name: name.clone(), url: links.href(&path), count: list.len() };
+                let count = self.site.by_tag.get(&url::tag_slug(name)).map_or(list.len(), |(_, all)| all.len());
+                let tag = TagView { name: name.clone(), url: links.href(&first), count };
                 let title = format!("Tagged “{name}”");
-                let crumbs = vec![self.crumb(&links, "Tags", url::TAGS), self.crumb(&links, name, &path)];
-                let meta = self.meta(&title, &title, &path, crumbs);
-                let html = self.render(names::TAG, &path, meta, One { tag, records: self.cards(list, &links) })?;
+                let crumbs = vec![self.crumb(&links, "Tags", url::TAGS), self.crumb(&links, name, &first)];
+                let meta = self.meta(&Self::paged_title(&title, n, total), &title, &path, crumbs);
+                let pagination = PaginationView::new(&first, n, total, &links);
+                let html = self.render(names::TAG, &path, meta, One { tag, records: self.cards(list, &links), pagination })?;
                 Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
             })
             .collect();
@@ -369,7 +410,7 @@ impl<'a> Shared<'a> {
         Ok(self.sink.put(&format!("{}index.html", url::TAGS), html.as_bytes())?)
     }
 
-    /// The A-Z index of every code.
+    /// The A-Z index of every code, in pages; every page links to where each letter starts.
     fn codes(&self) -> Result<(), RenderError> {
         #[derive(Serialize)]
         struct Letter<'v> {
@@ -378,33 +419,66 @@ impl<'a> Shared<'a> {
             records: Vec<RecordCard<'v>>,
         }
         #[derive(Serialize)]
+        struct Jump {
+            letter: char,
+            url: String,
+        }
+        #[derive(Serialize)]
         struct C<'v> {
             letters: Vec<Letter<'v>>,
+            jumps: Vec<Jump>,
+            pagination: PaginationView,
         }
-        let links = self.links(url::CODES);
         let mut order: Vec<usize> = (0..self.site.records.len()).collect();
         let key = |i: &usize| {
             let r = &self.site.records[*i];
             (index_letter(r.code()) != '#', crate::site::code_sort_key(r.code()), r.product().to_string())
         };
         order.sort_by_cached_key(key);
-        let mut letters: Vec<Letter> = Vec::new();
-        for i in order {
-            let letter = index_letter(self.site.records[i].code());
-            if letters.last().is_none_or(|l| l.letter != letter) {
-                let anchor = if letter == '#' { "num".to_string() } else { letter.to_ascii_lowercase().to_string() };
-                letters.push(Letter { letter, anchor, records: Vec::new() });
+        let anchor = |letter: char| if letter == '#' { "num".to_string() } else { letter.to_ascii_lowercase().to_string() };
+        let pages = self.pages_of(&order);
+        // (letter, the page it starts on)
+        let mut starts: Vec<(char, usize)> = Vec::new();
+        for &(n, _, list) in &pages {
+            for &i in list {
+                let letter = index_letter(self.site.records[i].code());
+                if starts.last().is_none_or(|&(l, _)| l != letter) {
+                    starts.push((letter, n));
+                }
             }
-            letters.last_mut().expect("pushed above").records.push(RecordCard::new(self.site, i, &links));
         }
-        let meta = self.meta(
-            "All error codes, A-Z",
-            "Every error code in the knowledge base, sorted.",
-            url::CODES,
-            vec![self.crumb(&links, "Codes A-Z", url::CODES)],
-        );
-        let html = self.render(names::CODES, url::CODES, meta, C { letters })?;
-        Ok(self.sink.put(&format!("{}index.html", url::CODES), html.as_bytes())?)
+        let results: Vec<Result<(), RenderError>> = pages
+            .par_iter()
+            .map(|&(n, total, list)| {
+                let path = url::paged(url::CODES, n);
+                let links = self.links(&path);
+                let mut letters: Vec<Letter> = Vec::new();
+                for &i in list {
+                    let letter = index_letter(self.site.records[i].code());
+                    if letters.last().is_none_or(|l| l.letter != letter) {
+                        letters.push(Letter { letter, anchor: anchor(letter), records: Vec::new() });
+                    }
+                    letters.last_mut().expect("pushed above").records.push(RecordCard::new(self.site, i, &links));
+                }
+                let jumps = starts
+                    .iter()
+                    .map(|&(letter, page)| {
+                        let target = if page == n { String::new() } else { links.href(&url::paged(url::CODES, page)) };
+                        Jump { letter, url: format!("{target}#{}", anchor(letter)) }
+                    })
+                    .collect();
+                let meta = self.meta(
+                    &Self::paged_title("All error codes, A-Z", n, total),
+                    "Every error code in the knowledge base, sorted.",
+                    &path,
+                    vec![self.crumb(&links, "Codes A-Z", url::CODES)],
+                );
+                let pagination = PaginationView::new(url::CODES, n, total, &links);
+                let html = self.render(names::CODES, &path, meta, C { letters, jumps, pagination })?;
+                Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
+            })
+            .collect();
+        merge(results)
     }
 }
 

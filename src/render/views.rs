@@ -161,6 +161,46 @@ impl DateView {
     }
 }
 
+/// Where a page sits in a listing split into pages, with the links between them.
+#[derive(Serialize)]
+pub struct PaginationView {
+    pub current: usize,
+    pub total: usize,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+    /// The first and last pages and those near the current one; `None` marks a gap.
+    pub pages: Vec<Option<PageLink>>,
+}
+
+#[derive(Serialize)]
+pub struct PageLink {
+    pub number: usize,
+    pub url: String,
+    pub current: bool,
+}
+
+impl PaginationView {
+    /// Page `current` of `total` of the listing at `path`.
+    pub fn new(path: &str, current: usize, total: usize, links: &Links) -> Self {
+        let href = |n: usize| links.href(&url::paged(path, n));
+        let mut pages = Vec::new();
+        for n in 1..=total {
+            if n == 1 || n == total || n.abs_diff(current) <= 2 {
+                pages.push(Some(PageLink { number: n, url: href(n), current: n == current }));
+            } else if pages.last().is_some_and(Option::is_some) {
+                pages.push(None);
+            }
+        }
+        PaginationView {
+            current,
+            total,
+            prev_url: (current > 1).then(|| href(current - 1)),
+            next_url: (current < total).then(|| href(current + 1)),
+            pages,
+        }
+    }
+}
+
 /// A record in a list: home, product, tag and related lists, the A-Z index.
 #[derive(Serialize)]
 pub struct RecordCard<'a> {

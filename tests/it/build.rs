@@ -232,3 +232,36 @@ fn codes_cannot_write_outside_the_output_folder() {
     let outside: Vec<_> = std::fs::read_dir(parent).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(outside, vec!["public"], "nothing is written beside the output folder");
 }
+
+#[test]
+fn listings_split_into_pages_that_link_to_each_other() {
+    let dir = kb(&fixture("base"), &[]);
+    let site_toml = dir.path().join("site.toml");
+    let mut text = std::fs::read_to_string(&site_toml).unwrap();
+    text.push_str("\n[listing]\npage_size = 1\n");
+    std::fs::write(&site_toml, text).unwrap();
+    let site = build(dir.path());
+    // 3 records: codes 3 pages, rd 2, wu 1, tags tls 2 + certificates 1 + network 1, + 4 others.
+    assert_eq!(site.summary.pages, 3 + 3 + 2 + 1 + 2 + 1 + 1 + 4, "{:?}", site.summary);
+    let listed = |path: &str| site.read(path).matches("class=\"record-card\"").count() + site.read(path).matches("<tr><td>").count();
+    assert_eq!([listed("codes/index.html"), listed("codes/page/2/index.html"), listed("codes/page/3/index.html")], [1, 1, 1]);
+    let page2 = site.read("rd/page/2/index.html");
+    assert!(page2.contains("<title>Remote Desktop, page 2 of 2 · Fixture Help</title>"));
+    assert!(page2.contains("<link rel=\"canonical\" href=\"https://help.example.com/rd/page/2/\">"));
+    assert!(page2.contains("<a href=\"/rd/\" rel=\"prev\">← Previous</a>") && !page2.contains("rel=\"next\""));
+    assert!(site.read("rd/index.html").contains("<a href=\"/rd/page/2/\" rel=\"next\">Next →</a>"));
+    assert!(!site.read("wu/index.html").contains("class=\"pagination\""), "one page needs no page links");
+    // Every page of the A-Z index can jump to where each letter starts.
+    assert!(site.read("codes/page/2/index.html").contains("<a href=\"/codes/page/3/#c\">C</a>"));
+    let sitemap = site.read("sitemap.xml");
+    for path in ["codes/page/3/", "rd/page/2/", "tags/tls/page/2/"] {
+        assert!(sitemap.contains(&format!("<loc>https://help.example.com/{path}</loc>")), "{path} in the sitemap");
+    }
+
+    // page_size = 0: every listing on one page.
+    let text = std::fs::read_to_string(&site_toml).unwrap().replace("page_size = 1", "page_size = 0");
+    std::fs::write(&site_toml, text).unwrap();
+    let site = build(dir.path());
+    assert!(!site.exists("codes/page/2/index.html"));
+    assert_eq!(site.read("codes/index.html").matches("<tr><td>").count(), 3);
+}
