@@ -6,7 +6,7 @@
 //! one-deletion variants (SymSpell) finds misspelt words wherever they sort; record metadata
 //! and facets are separate files loaded only for what is shown.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -61,7 +61,7 @@ pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
     let analysed: Vec<DocTerms> = (0..n).into_par_iter().map(|i| DocTerms::new(&SearchDoc::new(site, i))).collect();
     let stats = FieldStats::new(&analysed);
     let impacts: Vec<Vec<(String, u32)>> = analysed.into_par_iter().map(|d| d.impacts(&stats)).collect();
-    let mut postings: HashMap<String, Postings> = HashMap::new();
+    let mut postings: HashMap<String, Postings> = HashMap::default();
     for (doc, list) in impacts.into_iter().enumerate() {
         for (term, impact) in list {
             postings.entry(term).or_default().push((doc as u32, impact));
@@ -140,7 +140,7 @@ impl DocTerms {
     /// frequency, scaled to an integer >= 1. IDF is per field, as in tantivy: a word that is
     /// everywhere in body text can still be telling in a title.
     fn impacts(self, stats: &FieldStats) -> Vec<(String, u32)> {
-        let mut sum: HashMap<String, f32> = HashMap::new();
+        let mut sum: HashMap<String, f32> = HashMap::default();
         for (f, terms) in self.fields.into_iter().enumerate() {
             let norm = K1 * (1.0 - B + B * self.lengths[f] as f32 / stats.avg_len[f]);
             for (term, (tf, kind)) in terms {
@@ -185,13 +185,13 @@ impl FieldStats {
         }
         let df = std::array::from_fn(|f| {
             docs.par_iter()
-                .fold(HashMap::new, |mut m: HashMap<String, u32>, d| {
+                .fold(HashMap::default, |mut m: HashMap<String, u32>, d| {
                     for t in d.fields[f].keys() {
                         *m.entry(t.clone()).or_default() += 1;
                     }
                     m
                 })
-                .reduce(HashMap::new, |mut a, b| {
+                .reduce(HashMap::default, |mut a, b| {
                     for (t, c) in b {
                         *a.entry(t).or_default() += c;
                     }
