@@ -193,6 +193,9 @@ pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyl
     }
 }
 
+/// One page of a listing: (its number from 1, how many pages, its records).
+type ListingPage<'l> = (usize, usize, &'l [usize]);
+
 /// What every page's render shares.
 struct Shared<'a> {
     site: &'a Site,
@@ -307,8 +310,8 @@ impl<'a> Shared<'a> {
         Ok(self.sink.put("index.html", html.as_bytes())?)
     }
 
-    /// The pages of a listing of `list` at `path`: (page number, total, its records).
-    fn pages_of<'l>(&self, list: &'l [usize]) -> Vec<(usize, usize, &'l [usize])> {
+    /// The pages of a listing of `list`.
+    fn pages_of<'l>(&self, list: &'l [usize]) -> Vec<ListingPage<'l>> {
         let size = self.site.config.listing.page_size;
         let total = url::page_total(list.len(), size);
         if total == 1 {
@@ -333,7 +336,7 @@ impl<'a> Shared<'a> {
             records: Vec<RecordCard<'v>>,
             pagination: PaginationView,
         }
-        let jobs: Vec<(&String, (usize, usize, &[usize]))> = self
+        let jobs: Vec<(&String, ListingPage)> = self
             .site
             .by_product
             .iter()
@@ -365,7 +368,7 @@ impl<'a> Shared<'a> {
             records: Vec<RecordCard<'v>>,
             pagination: PaginationView,
         }
-        let jobs: Vec<(&String, (usize, usize, &[usize]))> = self
+        let jobs: Vec<(&String, ListingPage)> = self
             .site
             .by_tag
             .iter()
