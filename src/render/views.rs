@@ -73,6 +73,9 @@ pub struct SiteView<'a> {
     /// The folder holding the search index (its `manifest.js`).
     pub search_index_url: String,
     pub products: Vec<ProductView<'a>>,
+    /// The products the footer of every page lists: the [`FOOTER_PRODUCTS`] with the most
+    /// records, by name, so a page's size does not grow with the number of products.
+    pub footer_products: Vec<ProductView<'a>>,
     pub record_count: usize,
     /// `[support] url` of site.toml, with its `{code}`-style placeholders left in.
     pub support_url: &'a str,
@@ -98,12 +101,26 @@ impl<'a> SiteView<'a> {
             search_url: links.href(url::SEARCH),
             search_index_url: links.folder(crate::search::index::DIR),
             products: site.by_product.keys().map(|k| ProductView::new(site, k, links)).collect(),
+            footer_products: footer_products(site, links),
             record_count: site.records.len(),
             support_url: c.support.url.as_ref().map_or("", |u| u.get_ref().as_str()),
             feedback_url: c.support.feedback_url.as_ref().map_or("", |u| u.get_ref().as_str()),
             content_security_policy: c.content_security_policy(),
         }
     }
+}
+
+/// How many products the footer of every page lists at most.
+pub const FOOTER_PRODUCTS: usize = 12;
+
+fn footer_products<'a>(site: &'a Site, links: &Links) -> Vec<ProductView<'a>> {
+    let mut keys: Vec<(&String, usize)> = site.by_product.iter().map(|(k, list)| (k, list.len())).collect();
+    if keys.len() > FOOTER_PRODUCTS {
+        keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        keys.truncate(FOOTER_PRODUCTS);
+        keys.sort();
+    }
+    keys.into_iter().map(|(k, _)| ProductView::new(site, k, links)).collect()
 }
 
 #[derive(Serialize, Clone)]

@@ -42,6 +42,10 @@ pub const CODE_FILLERS: &[&str] = &["error", "code", "stop", "status", "hresult"
 
 /// Lowercase, compatibility-decompose and drop combining marks: `Crème` -> `creme`, `ﬁ` -> `fi`.
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        // ASCII has nothing to decompose and no combining marks: most text, at a fraction of the cost.
+        return text.to_ascii_lowercase();
+    }
     let decomposed: String = text.nfkd().filter(|c| !is_combining_mark(*c)).collect();
     decomposed.to_lowercase()
 }

@@ -60,19 +60,23 @@ pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
     let n = site.records.len();
     let analysed: Vec<DocTerms> = (0..n).into_par_iter().map(|i| DocTerms::new(&SearchDoc::new(site, i))).collect();
     let stats = FieldStats::new(&analysed);
-    let impacts: Vec<Vec<(String, u32)>> = analysed.into_par_iter().map(|d| d.impacts(&stats)).collect();
-    let mut postings: HashMap<String, Postings> = HashMap::default();
+    // Terms are numbered once, in sorted order, so postings are filled by number rather
+    // than hashed again per record.
+    // Each record's term maps are dropped as soon as its impacts are known.
+    let impacts: Vec<Vec<(u32, u32)>> = analysed.into_par_iter().map(|d| d.impacts(&stats)).collect();
+    let mut postings: Vec<Postings> = vec![Vec::new(); stats.sorted.len()];
     for (doc, list) in impacts.into_iter().enumerate() {
-        for (term, impact) in list {
-            postings.entry(term).or_default().push((doc as u32, impact));
+        for (id, impact) in list {
+            postings[id as usize].push((doc as u32, impact));
         }
     }
-    let mut terms: Vec<(String, Postings)> = postings.into_iter().collect();
-    terms.sort_by(|a, b| utf16_cmp(&a.0, &b.0));
+    let terms: Vec<(&str, Postings)> = stats.sorted.iter().map(String::as_str).zip(postings).collect();
 
     let mut files = Vec::new();
     let term_shards = term_shards(&terms, &mut files);
     let typo = typo_shards(&terms, &mut files);
+    drop(terms);
+    drop(stats);
     let meta_hash = meta_chunks(site, &mut files);
     let facets = facets(site, &mut files);
     let paths = paths(site, &mut files);
@@ -103,20 +107,27 @@ fn round3(x: f32) -> f64 {
     (f64::from(x) * 1000.0).round() / 1000.0
 }
 
-/// One record's terms: per field, term -> (frequency, kind), and the field's length.
+/// How often one term occurs in each field of one record, and what kind of term it is.
+struct Counts {
+    tf: [u32; FIELDS],
+    kind: Kind,
+}
+
+/// One record's terms, each with its counts per field, and each field's length.
 struct DocTerms {
-    fields: [HashMap<String, (u32, Kind)>; FIELDS],
+    terms: HashMap<String, Counts>,
     lengths: [u32; FIELDS],
 }
 
 impl DocTerms {
     fn new(d: &SearchDoc) -> DocTerms {
-        let mut t = DocTerms { fields: Default::default(), lengths: [0; FIELDS] };
+        let mut t = DocTerms { terms: HashMap::default(), lengths: [0; FIELDS] };
         for code in std::iter::once(d.code).chain(d.aliases.iter().map(String::as_str)) {
             t.add(CODE_FIELD, code, Mode::Code);
             let w = whole(code);
             if w.contains(' ') {
-                t.fields[WHOLE_FIELD].insert(format!("{WHOLE_PREFIX}{w}"), (1, Kind::Ident));
+                let counts = t.terms.entry(format!("{WHOLE_PREFIX}{w}")).or_insert(Counts { tf: [0; FIELDS], kind: Kind::Ident });
+                counts.tf[WHOLE_FIELD] = 1;
                 t.lengths[WHOLE_FIELD] += 1;
             }
         }
@@ -132,43 +143,56 @@ impl DocTerms {
     fn add(&mut self, field: usize, text: &str, mode: Mode) {
         for term in analyze(text, mode) {
             self.lengths[field] += 1;
-            self.fields[field].entry(term.text).or_insert((0, term.kind)).0 += 1;
+            self.terms.entry(term.text).or_insert(Counts { tf: [0; FIELDS], kind: term.kind }).tf[field] += 1;
         }
     }
 
     /// BM25F-style: the sum over fields of weight x IDF in that field x saturated term
-    /// frequency, scaled to an integer >= 1. IDF is per field, as in tantivy: a word that is
-    /// everywhere in body text can still be telling in a title.
-    fn impacts(self, stats: &FieldStats) -> Vec<(String, u32)> {
-        let mut sum: HashMap<String, f32> = HashMap::default();
-        for (f, terms) in self.fields.into_iter().enumerate() {
-            let norm = K1 * (1.0 - B + B * self.lengths[f] as f32 / stats.avg_len[f]);
-            for (term, (tf, kind)) in terms {
-                let weight = match f {
-                    // A plain word inside a code ("Bad Gateway") counts like a title word.
-                    CODE_FIELD if kind == Kind::Word => TITLE_BOOST,
-                    CODE_FIELD | WHOLE_FIELD => CODE_BOOST,
-                    1 => TITLE_BOOST,
-                    2 => SUMMARY_BOOST,
-                    3 => KEYWORDS_BOOST,
-                    _ => BODY_BOOST,
-                };
-                let tf = tf as f32;
-                let idf = stats.idf(f, &term);
-                *sum.entry(term).or_default() += weight * idf * tf * (K1 + 1.0) / (tf + norm);
-            }
-        }
-        let mut out: Vec<(String, u32)> = sum.into_iter().map(|(t, s)| (t, ((s * SCALE).round() as u32).max(1))).collect();
-        out.sort();
-        out
+    /// frequency, scaled to an integer >= 1, per term number. IDF is per field, as in
+    /// tantivy: a word that is everywhere in body text can still be telling in a title.
+    fn impacts(&self, stats: &FieldStats) -> Vec<(u32, u32)> {
+        let norm: [f32; FIELDS] = std::array::from_fn(|f| K1 * (1.0 - B + B * self.lengths[f] as f32 / stats.avg_len[f]));
+        self.terms
+            .iter()
+            .map(|(term, counts)| {
+                let stat = &stats.terms[term.as_str()];
+                let mut sum = 0f32;
+                for (f, &tf) in counts.tf.iter().enumerate() {
+                    if tf == 0 {
+                        continue;
+                    }
+                    let weight = match f {
+                        // A plain word inside a code ("Bad Gateway") counts like a title word.
+                        CODE_FIELD if counts.kind == Kind::Word => TITLE_BOOST,
+                        CODE_FIELD | WHOLE_FIELD => CODE_BOOST,
+                        1 => TITLE_BOOST,
+                        2 => SUMMARY_BOOST,
+                        3 => KEYWORDS_BOOST,
+                        _ => BODY_BOOST,
+                    };
+                    let tf = tf as f32;
+                    sum += weight * stats.idf(stat.df[f]) * tf * (K1 + 1.0) / (tf + norm[f]);
+                }
+                (stat.id, ((sum * SCALE).round() as u32).max(1))
+            })
+            .collect()
     }
 }
 
-/// Per field: average length and how many records hold each term.
+/// What the whole corpus says about one term: in how many records each field holds it, and
+/// its number in sorted order.
+#[derive(Clone, Copy, Default)]
+struct TermStat {
+    df: [u32; FIELDS],
+    id: u32,
+}
+
+/// Per field: average length; per term: its [`TermStat`]; and the terms in index order.
 struct FieldStats {
     docs: f32,
     avg_len: [f32; FIELDS],
-    df: [HashMap<String, u32>; FIELDS],
+    terms: HashMap<String, TermStat>,
+    sorted: Vec<String>,
 }
 
 impl FieldStats {
@@ -183,26 +207,48 @@ impl FieldStats {
         for a in &mut avg_len {
             *a = (*a / n).max(1.0);
         }
-        let df = std::array::from_fn(|f| {
-            docs.par_iter()
-                .fold(HashMap::default, |mut m: HashMap<String, u32>, d| {
-                    for t in d.fields[f].keys() {
-                        *m.entry(t.clone()).or_default() += 1;
+        let mut terms = docs
+            .par_iter()
+            .fold(HashMap::default, |mut m: HashMap<String, TermStat>, d| {
+                for (t, counts) in &d.terms {
+                    let count = |stat: &mut TermStat| {
+                        for (f, &tf) in counts.tf.iter().enumerate() {
+                            stat.df[f] += u32::from(tf > 0);
+                        }
+                    };
+                    // Looked up by reference first: a term is copied once per fold, not per record.
+                    if let Some(stat) = m.get_mut(t.as_str()) {
+                        count(stat);
+                    } else {
+                        let mut stat = TermStat::default();
+                        count(&mut stat);
+                        m.insert(t.clone(), stat);
                     }
-                    m
-                })
-                .reduce(HashMap::default, |mut a, b| {
-                    for (t, c) in b {
-                        *a.entry(t).or_default() += c;
+                }
+                m
+            })
+            .reduce(HashMap::default, |mut a, b| {
+                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, std::mem::take(&mut a)) };
+                for (t, s) in small {
+                    let stat = big.entry(t).or_default();
+                    for f in 0..FIELDS {
+                        stat.df[f] += s.df[f];
                     }
-                    a
-                })
-        });
-        FieldStats { docs: n, avg_len, df }
+                }
+                big
+            });
+        let mut sorted: Vec<String> = terms.keys().cloned().collect();
+        sorted.par_sort_unstable_by(|a, b| utf16_cmp(a, b));
+        for (id, t) in sorted.iter().enumerate() {
+            if let Some(stat) = terms.get_mut(t.as_str()) {
+                stat.id = id as u32;
+            }
+        }
+        FieldStats { docs: n, avg_len, terms, sorted }
     }
 
-    fn idf(&self, field: usize, term: &str) -> f32 {
-        let df = self.df[field].get(term).copied().unwrap_or(0) as f32;
+    fn idf(&self, df: u32) -> f32 {
+        let df = df as f32;
         (1.0 + (self.docs - df + 0.5) / (df + 0.5)).ln()
     }
 }
@@ -217,7 +263,7 @@ fn encode_postings(out: &mut String, list: &[(u32, u32)]) {
 }
 
 /// Cuts the sorted terms into shards; returns each shard's first-term boundary and hash.
-fn term_shards(terms: &[(String, Postings)], files: &mut Vec<(String, Vec<u8>)>) -> (Vec<String>, Vec<String>) {
+fn term_shards(terms: &[(&str, Postings)], files: &mut Vec<(String, Vec<u8>)>) -> (Vec<String>, Vec<String>) {
     let mut firsts = Vec::new();
     let mut shards: Vec<(String, String)> = Vec::new();
     let (mut dict, mut post) = (String::new(), String::new());
@@ -283,7 +329,7 @@ fn typo_eligible(term: &str) -> bool {
 }
 
 /// The typo table: every word, with its best records, in the shard of each of its keys.
-fn typo_shards(terms: &[(String, Postings)], files: &mut Vec<(String, Vec<u8>)>) -> (u32, Vec<String>) {
+fn typo_shards(terms: &[(&str, Postings)], files: &mut Vec<(String, Vec<u8>)>) -> (u32, Vec<String>) {
     let entries: Vec<(&str, String)> = terms
         .par_iter()
         .filter(|(t, _)| typo_eligible(t))
@@ -298,7 +344,7 @@ fn typo_shards(terms: &[(String, Postings)], files: &mut Vec<(String, Vec<u8>)>)
             vlq(&mut e, list.len() as u32);
             vlq(&mut e, top.len() as u32);
             encode_postings(&mut e, &top);
-            (term.as_str(), e)
+            (*term, e)
         })
         .collect();
     if entries.is_empty() {

@@ -265,3 +265,33 @@ fn listings_split_into_pages_that_link_to_each_other() {
     assert!(!site.exists("codes/page/2/index.html"));
     assert_eq!(site.read("codes/index.html").matches("<tr><td>").count(), 3);
 }
+
+#[test]
+fn the_footer_lists_the_largest_products_and_links_to_all() {
+    let dir = kb(&fixture("base"), &[]);
+    let site_toml = dir.path().join("site.toml");
+    let mut text = std::fs::read_to_string(&site_toml).unwrap();
+    for n in 1..=13 {
+        text.push_str(&format!("\n[products.p{n:02}]\nname = \"Product {n:02}\"\n"));
+        let folder = dir.path().join(format!("content/p{n:02}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        // Product 13 has the most records, then rd (2); of the products with one record the
+        // first ten by key are listed, so p11, p12 and wu are left out.
+        for i in 0..if n == 13 { 3 } else { 1 } {
+            let record = format!("code = \"0x{n:02}{i}\"\nproduct = \"p{n:02}\"\ntitle = \"Error {n} {i}\"\nsummary = \"Summary.\"\n");
+            std::fs::write(folder.join(format!("0x{n:02}{i}.toml")), record).unwrap();
+        }
+    }
+    std::fs::write(&site_toml, text).unwrap();
+    let site = build(dir.path());
+    let page = site.read("rd/index.html");
+    let footer = &page[page.find("class=\"site-footer\"").unwrap()..];
+    let listed: Vec<&str> = footer.match_indices("\">Product ").map(|(at, _)| &footer[at + 2..at + 12]).collect();
+    let expected: Vec<String> = (1..=10).chain([13]).map(|n| format!("Product {n:02}")).collect();
+    assert_eq!(listed, expected, "largest first, then by key; shown by key");
+    assert!(footer.contains(">Remote Desktop</a>"), "rd has 2 records");
+    assert!(!footer.contains(">Windows Update</a>"));
+    assert!(footer.contains("<a href=\"/#products\">All 15 products</a>"), "{footer}");
+    // The home page still lists every product.
+    assert_eq!(site.read("index.html").matches("class=\"product-card\"").count(), 15);
+}
