@@ -1,6 +1,7 @@
 //! Stage 3: every page of the site, rendered with Tera from `*View` structs, plus the data
 //! files (sitemap, feed, robots.txt, records.json) and the theme's assets.
 
+mod compact;
 mod data;
 pub mod views;
 
@@ -154,7 +155,8 @@ pub fn page_count(site: &Site) -> usize {
 /// Renders the HTML pages in `set` into `sink` and returns how many were written.
 pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, set: &PageSet, on_record: &(dyn Fn() + Sync)) -> Result<usize, RenderError> {
     let absolute = Links::absolute(site.config.base_path());
-    let ctx = Shared { site, theme, sink, style, site_view: SiteView::new(site, &absolute), absolute };
+    let site_value = serde_json::to_value(SiteView::new(site, &absolute)).expect("the site view serialises");
+    let ctx = Shared { site, theme, sink, style, site_value, absolute };
 
     let records: Vec<usize> = if set.all { (0..site.records.len()).collect() } else { set.records.iter().copied().collect() };
     // Listings are few but large (the A-Z index lists every record): rendered alongside the
@@ -203,13 +205,13 @@ struct Shared<'a> {
     sink: &'a dyn Sink,
     style: LinkStyle,
     absolute: Links,
-    /// The site as every page sees it, when links do not depend on the page.
-    site_view: SiteView<'a>,
+    /// The site as every page sees it, when links do not depend on the page: serialised once
+    /// and copied into each page's context, which is cheaper than serialising it per page.
+    site_value: serde_json::Value,
 }
 
 #[derive(Serialize)]
-struct PageContext<'a, T: Serialize> {
-    site: std::borrow::Cow<'a, SiteView<'a>>,
+struct PageContext<T: Serialize> {
     page: PageMeta,
     #[serde(flatten)]
     content: T,
@@ -252,13 +254,16 @@ impl<'a> Shared<'a> {
                 view.feed_url.clear();
                 view.feedback_url = "";
             }
-            std::borrow::Cow::Owned(view)
+            serde_json::to_value(view).map_err(|e| fail(error_chain(&e)))?
         } else {
-            std::borrow::Cow::Borrowed(&self.site_view)
+            self.site_value.clone()
         };
-        let context = Context::from_serialize(PageContext { site, page: meta, content })
-            .map_err(|e| fail(error_chain(&e)))?;
-        render_template(&self.theme.tera, template, &context).map_err(fail)
+        let mut value = serde_json::to_value(PageContext { page: meta, content }).map_err(|e| fail(error_chain(&e)))?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("site".to_string(), site);
+        }
+        let context = Context::from_value(value).map_err(|e| fail(error_chain(&e)))?;
+        render_template(&self.theme.tera, template, &context).map(|html| compact::compact(&html)).map_err(fail)
     }
 
     fn page(&self, template: &'static str, out_path: &str, what: &str, meta: PageMeta) -> Result<(), RenderError> {

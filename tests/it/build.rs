@@ -295,3 +295,17 @@ fn the_footer_lists_the_largest_products_and_links_to_all() {
     // The home page still lists every product.
     assert_eq!(site.read("index.html").matches("class=\"product-card\"").count(), 15);
 }
+
+#[test]
+fn pages_lose_template_indentation_but_code_blocks_keep_theirs() {
+    let dir = kb(&fixture("base"), &[]);
+    let record = "code = \"0x51\"\nproduct = \"wu\"\ntitle = \"Error 0x51\"\nsummary = \"Summary.\"\n\n[[sections]]\nheading = \"Script\"\nbody = '''\nRun:\n\n```powershell\nif ($x) {\n\n    Restart-Service wuauserv\n}\n```\n'''\n";
+    std::fs::write(dir.path().join("content/wu/0x51.toml"), record).unwrap();
+    let site = build(dir.path());
+    let page = site.read("wu/0x51/index.html");
+    assert!(page.contains("if ($x) {\n\n    Restart-Service wuauserv\n}\n</code></pre>"), "{page}");
+    let (before, after) = (&page[..page.find("<pre").unwrap()], &page[page.find("</pre>").unwrap()..]);
+    for part in [before, after] {
+        assert!(!part.lines().any(|l| l.trim().is_empty() || l.starts_with(' ')), "no blank or indented lines outside code");
+    }
+}
