@@ -84,8 +84,9 @@ impl Theme {
     pub fn load(site_root: &Path) -> Result<Theme, ThemeError> {
         let mut templates: BTreeMap<String, (String, String)> = BTreeMap::new();
         for (name, text) in DEFAULT_TEMPLATES {
-            templates.insert(format!("default/{name}"), (text.to_string(), "the default theme".into()));
-            templates.insert(name.to_string(), (text.to_string(), "the default theme".into()));
+            let text = unindent(text);
+            templates.insert(format!("default/{name}"), (text.clone(), "the default theme".into()));
+            templates.insert(name.to_string(), (text, "the default theme".into()));
         }
         for (name, path) in files_under(&site_root.join(TEMPLATES_DIR)) {
             let text = fs::read_to_string(&path)?;
@@ -146,4 +147,68 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+/// Elements whose content [`unindent`] keeps as it is.
+const RAW: [&str; 4] = ["pre", "textarea", "script", "style"];
+
+/// A default template without its lines' leading spaces and tabs, so pages are not written
+/// with the theme's indentation (about a tenth of a record page, on every page); lines stay
+/// where they are, so errors keep their line numbers. The inside of [`RAW`] elements is kept.
+fn unindent(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut raw: Option<&str> = None;
+    for line in template.split_inclusive('\n') {
+        let kept = if raw.is_some() { line } else { line.trim_start_matches([' ', '\t']) };
+        out.push_str(kept);
+        raw = raw_after(kept, raw);
+    }
+    out
+}
+
+/// The raw element still open at the end of `line`, given the one open before it.
+fn raw_after(line: &str, mut raw: Option<&'static str>) -> Option<&'static str> {
+    let mut from = 0;
+    while let Some(i) = line[from..].find('<') {
+        let rest = &line.as_bytes()[from + i + 1..];
+        raw = match raw {
+            Some(name) if rest.first() == Some(&b'/') && is_tag(&rest[1..], name) => None,
+            Some(name) => Some(name),
+            None => RAW.into_iter().find(|name| is_tag(rest, name)),
+        };
+        from += i + 1;
+    }
+    raw
+}
+
+/// Whether `rest` (what follows `<` or `</`) names the element `name`, in any case, and not a
+/// longer name (`<preview>` is not `<pre>`).
+fn is_tag(rest: &[u8], name: &str) -> bool {
+    rest.len() > name.len()
+        && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        && matches!(rest[name.len()], b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unindent;
+
+    #[test]
+    fn indentation_goes_and_lines_stay() {
+        assert_eq!(unindent("<ul>\n  <li>a</li>\n\n\t{% if x %}<li>b</li>{% endif %}\n</ul>\n"), "<ul>\n<li>a</li>\n\n{% if x %}<li>b</li>{% endif %}\n</ul>\n");
+    }
+
+    #[test]
+    fn raw_elements_keep_every_byte() {
+        let pre = "<div>\n  <pre tabindex=\"0\">a {\n\n    b;\n}\n</pre>\n  <p>x</p>\n</div>\n";
+        assert_eq!(unindent(pre), "<div>\n<pre tabindex=\"0\">a {\n\n    b;\n}\n</pre>\n<p>x</p>\n</div>\n");
+        let mixed = "  <PRE>a\n   b</PRE><textarea>\n  c\n</textarea>\n    <script>\n  let x = 1;\n</script>\n  <style>\n a {}\n</style>\n  <p>\n";
+        assert_eq!(unindent(mixed), "<PRE>a\n   b</PRE><textarea>\n  c\n</textarea>\n<script>\n  let x = 1;\n</script>\n<style>\n a {}\n</style>\n<p>\n");
+    }
+
+    #[test]
+    fn look_alike_tags_are_not_raw() {
+        assert_eq!(unindent("<preview>\n  a\n</preview>\n  <p>b</p>\n"), "<preview>\na\n</preview>\n<p>b</p>\n");
+        assert_eq!(unindent("<pre>one line</pre>\n  <p>b</p>\n"), "<pre>one line</pre>\n<p>b</p>\n");
+    }
 }

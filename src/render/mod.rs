@@ -1,7 +1,6 @@
 //! Stage 3: every page of the site, rendered with Tera from `*View` structs, plus the data
 //! files (sitemap, feed, robots.txt, records.json) and the theme's assets.
 
-mod compact;
 mod data;
 pub mod views;
 
@@ -263,7 +262,7 @@ impl<'a> Shared<'a> {
             map.insert("site".to_string(), site);
         }
         let context = Context::from_value(value).map_err(|e| fail(error_chain(&e)))?;
-        render_template(&self.theme.tera, template, &context).map(|html| compact::compact(&html)).map_err(fail)
+        render_template(&self.theme.tera, template, &context).map_err(fail)
     }
 
     fn page(&self, template: &'static str, out_path: &str, what: &str, meta: PageMeta) -> Result<(), RenderError> {
