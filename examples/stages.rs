@@ -1,0 +1,56 @@
+//! Times the CPU-bound stages of a build alone, with nothing written to disk:
+//!
+//!     cargo run --release --example stages -- KB [index|render] [runs]
+//!
+//! `fixbook build --timings` runs render and index side by side and writes files, so neither
+//! stage's own cost shows there; this loads the knowledge base once and runs one stage
+//! `runs` times (default 3), rendering into a sink that keeps nothing. Uses the system
+//! allocator, not the binary's mimalloc: compare runs of this example with each other.
+
+use std::time::Instant;
+
+struct Discard;
+
+impl fixbook::output::Sink for Discard {
+    fn put(&self, _: &str, bytes: &[u8]) -> Result<(), fixbook::fs::FsError> {
+        std::hint::black_box(bytes);
+        Ok(())
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(root) = args.next().map(std::path::PathBuf::from) else {
+        eprintln!("usage: cargo run --release --example stages -- KB [index|render] [runs]");
+        std::process::exit(2);
+    };
+    let stage = args.next().unwrap_or_else(|| "index".into());
+    let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let started = Instant::now();
+    let site = match fixbook::load_site(&root) {
+        Ok(site) => site,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    eprintln!("load + validate: {:.3} s, {} records", started.elapsed().as_secs_f64(), site.records.len());
+    let theme = fixbook::theme::Theme::load(&site.root).expect("the theme loads");
+    for _ in 0..runs {
+        let t = Instant::now();
+        match stage.as_str() {
+            "index" => {
+                let files = fixbook::search::index::build(&site);
+                eprintln!("index: {:.3} s, {} files", t.elapsed().as_secs_f64(), files.len());
+            }
+            "render" => {
+                let r = fixbook::render::render(&site, &theme, &Discard, fixbook::LinkStyle::Absolute, &|| {}).expect("the site renders");
+                eprintln!("render: {:.3} s, {} files", t.elapsed().as_secs_f64(), r.files);
+            }
+            other => {
+                eprintln!("unknown stage {other}: index or render");
+                std::process::exit(2);
+            }
+        }
+    }
+}
