@@ -2,6 +2,7 @@
 //! files (sitemap, feed, robots.txt, records.json) and the theme's assets.
 
 mod data;
+mod json_ld;
 pub mod views;
 
 use std::collections::BTreeSet;
@@ -288,7 +289,7 @@ impl<'a> Shared<'a> {
         );
         meta.og_type = "article";
         if !self.style.is_offline() {
-            meta.json_ld = Some(data::record_json_ld(site, i, &meta.canonical));
+            meta.json_ld = Some(json_ld::record_json_ld(site, i, &meta.canonical));
         }
         #[derive(Serialize)]
         struct C<'v> {
