@@ -74,7 +74,8 @@ pub struct SiteView<'a> {
     pub search_index_url: String,
     pub products: Vec<ProductView<'a>>,
     /// The products the footer of every page lists: the [`FOOTER_PRODUCTS`] with the most
-    /// records, by name, so a page's size does not grow with the number of products.
+    /// records (ties by key), in key order, so a page's size does not grow with the number
+    /// of products.
     pub footer_products: Vec<ProductView<'a>>,
     pub record_count: usize,
     /// `[support] url` of site.toml, with its `{code}`-style placeholders left in.

@@ -61,8 +61,7 @@ pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
     let analysed: Vec<DocTerms> = (0..n).into_par_iter().map(|i| DocTerms::new(&SearchDoc::new(site, i))).collect();
     let stats = FieldStats::new(&analysed);
     // Terms are numbered once, in sorted order, so postings are filled by number rather
-    // than hashed again per record.
-    // Each record's term maps are dropped as soon as its impacts are known.
+    // than hashed again per record; each record's term map is dropped once its impacts are known.
     let impacts: Vec<Vec<(u32, u32)>> = analysed.into_par_iter().map(|d| d.impacts(&stats)).collect();
     let mut postings: Vec<Postings> = vec![Vec::new(); stats.sorted.len()];
     for (doc, list) in impacts.into_iter().enumerate() {
@@ -227,8 +226,8 @@ impl FieldStats {
                 }
                 m
             })
-            .reduce(HashMap::default, |mut a, b| {
-                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, std::mem::take(&mut a)) };
+            .reduce(HashMap::default, |a, b| {
+                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
                 for (t, s) in small {
                     let stat = big.entry(t).or_default();
                     for f in 0..FIELDS {
