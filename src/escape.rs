@@ -4,11 +4,19 @@
 /// return, which XML forbids and HTML treats as parse errors. Unlike Tera's default it keeps
 /// `/` as it is, so URLs stay short and readable.
 pub fn escape(s: &str) -> String {
+    let mut out = String::new();
+    escape_into(&mut out, s);
+    out
+}
+
+/// [`escape`], appending to `out`.
+pub fn escape_into(out: &mut String, s: &str) {
     let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'') || (c < ' ' && !matches!(c, '\t' | '\n' | '\r'));
     if !s.contains(special) {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    out.reserve(s.len() + s.len() / 8);
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -20,7 +28,6 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -77,7 +77,14 @@ pub struct Theme {
     pub tera: Tera,
     /// Output path -> bytes: the default assets with the site's `static/` laid over them.
     pub assets: BTreeMap<String, Vec<u8>>,
+    /// Record pages are written by `render::record_html` rather than by Tera: true while the
+    /// site overrides none of the templates a record page is made of ([`RECORD_TEMPLATES`]).
+    /// The output is the same either way; false forces Tera.
+    pub compiled_record: bool,
 }
+
+/// The templates a record page is rendered from.
+pub const RECORD_TEMPLATES: [&str; 3] = [names::BASE, names::MACROS, names::RECORD];
 
 impl Theme {
     /// The default theme with the overrides found in `site_root` (if any).
@@ -88,8 +95,12 @@ impl Theme {
             templates.insert(format!("default/{name}"), (text.clone(), "the default theme".into()));
             templates.insert(name.to_string(), (text, "the default theme".into()));
         }
+        let mut compiled_record = true;
         for (name, path) in files_under(&site_root.join(TEMPLATES_DIR)) {
             let text = fs::read_to_string(&path)?;
+            if RECORD_TEMPLATES.iter().any(|t| name == *t || name.strip_prefix("default/") == Some(*t)) {
+                compiled_record = false;
+            }
             templates.insert(name, (text, path.display().to_string()));
         }
         let mut tera = Tera::default();
@@ -107,7 +118,7 @@ impl Theme {
         for (rel, path) in files_under(&site_root.join(STATIC_DIR)) {
             assets.insert(rel, fs::read(&path)?);
         }
-        Ok(Theme { tera, assets })
+        Ok(Theme { tera, assets, compiled_record })
     }
 }
 

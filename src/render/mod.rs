@@ -3,8 +3,10 @@
 
 mod data;
 mod json_ld;
+mod record_html;
 pub mod views;
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use rayon::prelude::*;
@@ -155,8 +157,9 @@ pub fn page_count(site: &Site) -> usize {
 /// Renders the HTML pages in `set` into `sink` and returns how many were written.
 pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, set: &PageSet, on_record: &(dyn Fn() + Sync)) -> Result<usize, RenderError> {
     let absolute = Links::absolute(site.config.base_path());
-    let site_value = serde_json::to_value(SiteView::new(site, &absolute)).expect("the site view serialises");
-    let ctx = Shared { site, theme, sink, style, site_value, absolute };
+    let site_view = SiteView::new(site, &absolute);
+    let site_value = serde_json::to_value(&site_view).expect("the site view serialises");
+    let ctx = Shared { site, theme, sink, style, site_view, site_value, absolute };
 
     let records: Vec<usize> = if set.all { (0..site.records.len()).collect() } else { set.records.iter().copied().collect() };
     // Listings are few but large (the A-Z index lists every record): rendered alongside the
@@ -205,6 +208,8 @@ struct Shared<'a> {
     sink: &'a dyn Sink,
     style: LinkStyle,
     absolute: Links,
+    /// The site as every page sees it when links do not depend on the page.
+    site_view: SiteView<'a>,
     /// The site as every page sees it, when links do not depend on the page: serialised once
     /// and copied into each page's context, which is cheaper than serialising it per page.
     site_value: serde_json::Value,
@@ -248,15 +253,9 @@ impl<'a> Shared<'a> {
 
     fn render<T: Serialize>(&self, template: &'static str, what: &str, meta: PageMeta, content: T) -> Result<String, RenderError> {
         let fail = |detail: String| RenderError::Templates(vec![TemplateFailure { template, page: what.to_string(), detail }]);
-        let site = if self.style.is_relative() {
-            let mut view = SiteView::new(self.site, &self.links(&meta.path));
-            if self.style.is_offline() {
-                view.feed_url.clear();
-                view.feedback_url = "";
-            }
-            serde_json::to_value(view).map_err(|e| fail(error_chain(&e)))?
-        } else {
-            self.site_value.clone()
+        let site = match self.site_view(&meta.path) {
+            Cow::Owned(view) => serde_json::to_value(view).map_err(|e| fail(error_chain(&e)))?,
+            Cow::Borrowed(_) => self.site_value.clone(),
         };
         let mut value = serde_json::to_value(PageContext { page: meta, content }).map_err(|e| fail(error_chain(&e)))?;
         if let Some(map) = value.as_object_mut() {
@@ -264,6 +263,19 @@ impl<'a> Shared<'a> {
         }
         let context = Context::from_value(value).map_err(|e| fail(error_chain(&e)))?;
         render_template(&self.theme.tera, template, &context).map_err(fail)
+    }
+
+    /// The site as the page at `page_path` sees it.
+    fn site_view(&self, page_path: &str) -> Cow<'_, SiteView<'a>> {
+        if !self.style.is_relative() {
+            return Cow::Borrowed(&self.site_view);
+        }
+        let mut view = SiteView::new(self.site, &self.links(page_path));
+        if self.style.is_offline() {
+            view.feed_url.clear();
+            view.feedback_url = "";
+        }
+        Cow::Owned(view)
     }
 
     fn page(&self, template: &'static str, out_path: &str, what: &str, meta: PageMeta) -> Result<(), RenderError> {
@@ -291,11 +303,15 @@ impl<'a> Shared<'a> {
         if !self.style.is_offline() {
             meta.json_ld = Some(json_ld::record_json_ld(site, i, &meta.canonical));
         }
-        #[derive(Serialize)]
-        struct C<'v> {
-            record: RecordView<'v>,
-        }
-        let html = self.render(names::RECORD, &r.file.display().to_string(), meta, C { record })?;
+        let html = if self.theme.compiled_record {
+            record_html::record_page(&self.site_view(path), &meta, &record)
+        } else {
+            #[derive(Serialize)]
+            struct C<'v> {
+                record: RecordView<'v>,
+            }
+            self.render(names::RECORD, &r.file.display().to_string(), meta, C { record })?
+        };
         Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
     }
 

@@ -68,3 +68,106 @@ fn a_failing_template_names_the_record_and_template() {
     assert!(text.contains("3 pages could not be rendered; nothing was written"), "{text}");
     assert!(!dir.path().join("public").exists());
 }
+
+/// Every page of `root` rendered with `style`, record pages by the compiled writer or by Tera.
+fn render_all(root: &std::path::Path, style: fixbook::LinkStyle, compiled: bool) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let site = fixbook::load_site(root).unwrap();
+    let mut theme = fixbook::theme::Theme::load(root).unwrap();
+    assert!(theme.compiled_record, "no record template is overridden");
+    theme.compiled_record = compiled;
+    let sink = fixbook::output::MemorySink::default();
+    fixbook::render::render(&site, &theme, &sink, style, &|| {}).unwrap();
+    sink.into_files()
+}
+
+#[test]
+fn record_pages_written_without_tera_are_the_pages_tera_writes() {
+    let with_support = crate::support::sample_kb();
+    let toml = std::fs::read_to_string(with_support.path().join("site.toml")).unwrap();
+    let support = "[support]\nurl = \"https://support.example.com/new?code={code}&t='x'\"\nfeedback_url = \"https://feedback.example.com/r?a=1&b=2\"\n";
+    std::fs::write(with_support.path().join("site.toml"), format!("{toml}\n{support}\n[security]\ncontent_security_policy = \"default-src 'self'\"\n")).unwrap();
+    let sample = crate::support::sample_kb();
+    let hostile = crate::hostile::hostile_kb(Some("default-src 'self'"));
+    // More products than the footer lists, so it links to all of them.
+    let base = kb(&fixture("base"), &[]);
+    let mut products = std::fs::read_to_string(base.path().join("site.toml")).unwrap();
+    for n in 1..=13 {
+        products.push_str(&format!("\n[products.p{n:02}]\nname = \"Product {n:02}\"\n"));
+        let folder = base.path().join(format!("content/p{n:02}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let record = format!("code = \"0x{n:02}\"\nproduct = \"p{n:02}\"\ntitle = \"Error {n}\"\nsummary = \"Summary.\"\n");
+        std::fs::write(folder.join(format!("0x{n:02}.toml")), record).unwrap();
+    }
+    std::fs::write(base.path().join("site.toml"), products).unwrap();
+    let mut seen = String::new();
+    for root in [sample.path(), with_support.path(), hostile.path(), base.path()] {
+        for style in [fixbook::LinkStyle::Absolute, fixbook::LinkStyle::Relative, fixbook::LinkStyle::Offline, fixbook::LinkStyle::SingleFile] {
+            let tera = render_all(root, style, false);
+            let compiled = render_all(root, style, true);
+            assert_eq!(tera.keys().collect::<Vec<_>>(), compiled.keys().collect::<Vec<_>>());
+            for (path, bytes) in &tera {
+                let ours = &compiled[path];
+                if bytes != ours {
+                    let (a, b) = (String::from_utf8_lossy(bytes), String::from_utf8_lossy(ours));
+                    let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+                    let from = at.saturating_sub(200);
+                    panic!(
+                        "{path} ({style:?}, {}) differs at byte {at}\n--- Tera:\n{}\n--- compiled:\n{}",
+                        root.display(),
+                        a.get(from..(at + 200).min(a.len())).unwrap_or(""),
+                        b.get(from..(at + 200).min(b.len())).unwrap_or("")
+                    );
+                }
+                if path.ends_with("index.html") {
+                    seen.push_str(&String::from_utf8_lossy(bytes));
+                }
+            }
+        }
+    }
+    // The comparison covered every optional part of the template.
+    for part in [
+        "http-equiv=\"Content-Security-Policy\"",
+        "application/ld+json",
+        "rel=\"alternate\"",
+        "class=\"aliases\"",
+        "id=\"quick-answer\"",
+        "id=\"symptoms\"",
+        "id=\"quick-fixes\"",
+        "data-support=",
+        "data-feedback=",
+        "data-cause=",
+        "for: ",
+        "id=\"causes\"",
+        "Fixed by",
+        "Addresses",
+        "class=\"estimate\"",
+        "data-minutes=",
+        "class=\"step-tip\"",
+        "id=\"notes\"",
+        "class=\"faq-short\"",
+        "id=\"takeaways\"",
+        "class=\"muted\">(",
+        "data-fixbook-page-feedback",
+        "<dt>Reviewed</dt>",
+        "<dt>Applies to</dt>",
+        "class=\"toc\"",
+        "severity-high",
+        " products</a></li>",
+    ] {
+        assert!(seen.contains(part), "no page rendered {part}");
+    }
+}
+
+#[test]
+fn overriding_a_record_template_renders_record_pages_with_tera() {
+    for name in ["record.html", "base.html", "macros.html", "default/record.html"] {
+        let dir = kb(&fixture("base"), &[]);
+        let path = dir.path().join("templates").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let default = crate::support::repo_root().join("themes/default/templates").join(name.trim_start_matches("default/"));
+        std::fs::copy(default, &path).unwrap();
+        assert!(!fixbook::theme::Theme::load(dir.path()).unwrap().compiled_record, "{name}");
+    }
+    let dir = kb_with_template("index.html", "{% extends \"default/index.html\" %}");
+    assert!(fixbook::theme::Theme::load(dir.path()).unwrap().compiled_record, "the home page is not part of a record page");
+}
