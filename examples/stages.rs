@@ -1,11 +1,13 @@
 //! Times the CPU-bound stages of a build alone, with nothing written to disk:
 //!
-//!     cargo run --release --example stages -- KB [index|render] [runs]
+//!     cargo run --release --example stages -- KB [index|render|render-tera] [runs]
 //!
 //! `fixbook build --timings` runs render and index side by side and writes files, so neither
 //! stage's own cost shows there; this loads the knowledge base once and runs one stage
 //! `runs` times (default 3), rendering into a sink that keeps nothing. Uses the system
 //! allocator, not the binary's mimalloc: compare runs of this example with each other.
+//! `render-tera` renders record pages through the Tera templates even though the default
+//! theme's are not overridden, to show what writing them without Tera buys.
 
 use std::time::Instant;
 
@@ -21,7 +23,7 @@ impl fixbook::output::Sink for Discard {
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(root) = args.next().map(std::path::PathBuf::from) else {
-        eprintln!("usage: cargo run --release --example stages -- KB [index|render] [runs]");
+        eprintln!("usage: cargo run --release --example stages -- KB [index|render|render-tera] [runs]");
         std::process::exit(2);
     };
     let stage = args.next().unwrap_or_else(|| "index".into());
@@ -35,7 +37,10 @@ fn main() {
         }
     };
     eprintln!("load + validate: {:.3} s, {} records", started.elapsed().as_secs_f64(), site.records.len());
-    let theme = fixbook::theme::Theme::load(&site.root).expect("the theme loads");
+    let mut theme = fixbook::theme::Theme::load(&site.root).expect("the theme loads");
+    if stage == "render-tera" {
+        theme.compiled_record = false;
+    }
     for _ in 0..runs {
         let t = Instant::now();
         match stage.as_str() {
@@ -43,12 +48,12 @@ fn main() {
                 let files = fixbook::search::index::build(&site);
                 eprintln!("index: {:.3} s, {} files", t.elapsed().as_secs_f64(), files.len());
             }
-            "render" => {
+            "render" | "render-tera" => {
                 let r = fixbook::render::render(&site, &theme, &Discard, fixbook::LinkStyle::Absolute, &|| {}).expect("the site renders");
-                eprintln!("render: {:.3} s, {} files", t.elapsed().as_secs_f64(), r.files);
+                eprintln!("{stage}: {:.3} s, {} files", t.elapsed().as_secs_f64(), r.files);
             }
             other => {
-                eprintln!("unknown stage {other}: index or render");
+                eprintln!("unknown stage {other}: index, render or render-tera");
                 std::process::exit(2);
             }
         }

@@ -53,7 +53,7 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
     let files = [
         (dir.join(SITE_FILE), SITE_TEMPLATE),
         (dir.join("content/example-app/e1001.toml"), EXAMPLE_RECORD),
-        (dir.join(".gitignore"), "# Written by fixbook build and fixbook search.\n/public/\n/.fixbook-cache/\n"),
+        (dir.join(".gitignore"), "# Written by fixbook build and fixbook search.\n/public/\n/.public.fixbook-*/\n/.fixbook-cache/\n"),
     ];
     for (path, text) in &files {
         fs::create_dir_all(path.parent().unwrap_or(dir))?;

@@ -18,7 +18,7 @@ use crate::record::Severity;
 use crate::site::Site;
 
 /// Bumped on any change a runtime of another version could misread.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// Where the index lives in the output.
 pub const DIR: &str = "search/";
 /// Whether a site file is part of the index (the search page is not).
@@ -42,6 +42,8 @@ const TYPO_TOP: usize = 20;
 pub const MIN_PREFIX_CHARS: usize = 2;
 /// Records per metadata chunk.
 const META_CHUNK: usize = 16;
+/// Metadata chunks named by one hash: an edit renames this many files, not all of them.
+const META_GROUP: usize = 64;
 /// Multi-word codes and aliases are whole terms with this prefix ("=bad gateway").
 pub const WHOLE_PREFIX: char = '=';
 
@@ -76,7 +78,7 @@ pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
     let typo = typo_shards(&terms, &mut files);
     drop(terms);
     drop(stats);
-    let meta_hash = meta_chunks(site, &mut files);
+    let meta_hashes = meta_chunks(site, &mut files);
     let facets = facets(site, &mut files);
     let paths = paths(site, &mut files);
     let products: Vec<Value> = site
@@ -92,7 +94,7 @@ pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
         "terms": { "first": term_shards.0, "hashes": term_shards.1 },
         "prefix": MIN_PREFIX_CHARS,
         "typo": { "shards": typo.0, "prefix": TYPO_PREFIX, "min": TYPO_MIN_CHARS, "hashes": typo.1 },
-        "meta": { "chunk": META_CHUNK, "chunks": n.div_ceil(META_CHUNK), "hash": meta_hash },
+        "meta": { "chunk": META_CHUNK, "chunks": n.div_ceil(META_CHUNK), "group": META_GROUP, "hashes": meta_hashes },
         "facets": facets,
         "paths": paths,
         "products": products,
@@ -372,9 +374,11 @@ fn typo_shards(terms: &[(&str, Postings)], files: &mut Vec<(String, Vec<u8>)>) -
     (count, hashes)
 }
 
-/// What a result shows, `META_CHUNK` records per file. One hash names the whole set: record
-/// numbers shift when records are added, so per-chunk hashes would rarely survive a change.
-fn meta_chunks(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> String {
+/// What a result shows, `META_CHUNK` records per file. A hash names `META_GROUP` chunks at a
+/// time: one per chunk would make the manifest grow by a hash per 16 records (37 KB at
+/// 100,000), and record numbers shift when a record is added, so few would survive that
+/// change anyway; one for all would rename every chunk when one record is edited.
+fn meta_chunks(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> Vec<String> {
     let product_index: HashMap<&str, usize> = site.by_product.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
     let chunks: Vec<Vec<u8>> = (0..site.records.len().div_ceil(META_CHUNK))
         .into_par_iter()
@@ -388,15 +392,11 @@ fn meta_chunks(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> String {
             script(&format!("m{c}"), &json!(docs))
         })
         .collect();
-    let mut all = Vec::new();
-    for c in &chunks {
-        all.extend_from_slice(c);
-    }
-    let hash = content_hash(&all);
+    let hashes: Vec<String> = chunks.chunks(META_GROUP).map(|group| content_hash(&group.concat())).collect();
     for (c, bytes) in chunks.into_iter().enumerate() {
-        files.push((format!("{DIR}m{c}.{hash}.js"), bytes));
+        files.push((format!("{DIR}m{c}.{}.js", hashes[c / META_GROUP]), bytes));
     }
-    hash
+    hashes
 }
 
 /// Every record's page path by record number, for the not-found page's nearest codes; loaded

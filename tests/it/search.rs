@@ -277,7 +277,7 @@ fn index_data(js: &str, key: &str) -> serde_json::Value {
 fn the_build_writes_a_complete_sharded_index() {
     let site = crate::support::build(&repo_root());
     let manifest = index_data(&site.read("search/manifest.js"), "manifest");
-    assert_eq!(manifest["format"], 1);
+    assert_eq!(manifest["format"], 2);
     assert_eq!(manifest["docs"], 33);
     let mut expected = vec![
         "search/manifest.js".to_string(),
@@ -291,7 +291,7 @@ fn the_build_writes_a_complete_sharded_index() {
         expected.push(format!("search/y{i}.{}.js", h.as_str().unwrap()));
     }
     for i in 0..manifest["meta"]["chunks"].as_u64().unwrap() {
-        expected.push(format!("search/m{i}.{}.js", manifest["meta"]["hash"].as_str().unwrap()));
+        expected.push(format!("search/m{i}.{}.js", manifest["meta"]["hashes"][(i / manifest["meta"]["group"].as_u64().unwrap()) as usize].as_str().unwrap()));
     }
     expected.sort();
     let mut written: Vec<String> = crate::support::tree(&site.out).into_iter().map(|(p, _)| p).filter(|p| p.starts_with("search/") && p != "search/index.html").collect();
@@ -307,7 +307,7 @@ fn the_build_writes_a_complete_sharded_index() {
         }
     }
     // Metadata: the first record in id order.
-    let meta = index_data(&site.read(&format!("search/m0.{}.js", manifest["meta"]["hash"].as_str().unwrap())), "m0");
+    let meta = index_data(&site.read(&format!("search/m0.{}.js", manifest["meta"]["hashes"][0].as_str().unwrap())), "m0");
     assert_eq!(meta[0][0], "ERR_SSL_PROTOCOL_ERROR");
     assert_eq!(meta[0][5], "browser/err_ssl_protocol_error/");
 }

@@ -335,12 +335,24 @@ fn build_again_renders_only_what_changed() {
     assert!(std::fs::read_to_string(&page).unwrap().contains("First check that the host"));
     assert!(!std::fs::read_to_string(&kept).unwrap().contains("First check that the host"), "the previous file was not written through");
 
+    // The site the edit replaced is the spare the next build starts from; files that come out
+    // the same are the same files, not copies.
+    let spare = out.path().join(".public.fixbook-spare");
+    assert!(spare.join(".fixbook").is_file(), "the replaced site is kept as the spare");
+    use std::os::unix::fs::MetadataExt;
+    let ino = |p: &std::path::Path| std::fs::metadata(p).unwrap().ino();
+    let other = public.join("browser/err_ssl_protocol_error/index.html");
+    let before = ino(&other);
     edit(&rec, "title = \"", "title = \"Renamed: ");
     let title = build(false);
     assert!(title.rendered > 1 && title.rendered < title.pages, "{title:?}");
+    assert_eq!(ino(&other), before, "an unchanged page is not written again");
+    assert_eq!(ino(&spare.join("browser/err_ssl_protocol_error/index.html")), before, "the spare shares it");
+    assert!(std::fs::read_to_string(spare.join("remote-desktop/0x204/index.html")).unwrap().contains("First check that the host"));
     let incremental = crate::support::tree(&public);
     let clean = build(true);
     assert_eq!(clean.rendered, clean.pages);
+    assert!(!spare.exists(), "a full build removes the spare");
     let full = crate::support::tree(&public);
     let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
     assert_eq!(names(&incremental), names(&full));

@@ -10,7 +10,7 @@
   for (var i = 0; i < 64; i++) DIGIT[B64.charCodeAt(i)] = i;
   var MAX_PREFIX_SHARDS = 2;
   var MAX_REFINED = 3;
-  var FORMAT = 1;
+  var FORMAT = 2;
 
   var arrived = {};
   var waiting = {};
@@ -315,7 +315,7 @@
           var c = Math.floor(d / size);
           if (chunks.indexOf(c) < 0) chunks.push(c);
         });
-        return Promise.all(chunks.map(function (c) { return get("m" + c, "m" + c + "." + m.meta.hash + ".js"); })).then(function () {
+        return Promise.all(chunks.map(function (c) { return get("m" + c, "m" + c + "." + m.meta.hashes[Math.floor(c / m.meta.group)] + ".js"); })).then(function () {
           return docs.map(function (d) {
             var r = arrived["m" + Math.floor(d / size)][d % size];
             return {
