@@ -26,11 +26,17 @@ pub struct DirSink {
     /// What was put, when `linked`, so that the previous output's files this build no longer
     /// makes can be told apart.
     put: std::sync::Mutex<std::collections::HashSet<String>>,
+    written: std::sync::atomic::AtomicUsize,
 }
 
 impl DirSink {
     pub fn new(dir: PathBuf, linked: bool) -> DirSink {
-        DirSink { dir, linked, put: Default::default() }
+        DirSink { dir, linked, put: Default::default(), written: Default::default() }
+    }
+
+    /// How many files were written, not counting those left as they were.
+    pub fn written(&self) -> usize {
+        self.written.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -50,7 +56,9 @@ impl Sink for DirSink {
         if let Some(parent) = full.parent() {
             fs::create_dir_all(parent)?;
         }
-        fs::write(&full, bytes)
+        fs::write(&full, bytes)?;
+        self.written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 }
 
