@@ -176,11 +176,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let total_pages = render::page_count(&site);
     let (rendered, files) = match changed {
         Some(set) if set.is_empty() => (0, 0),
-        Some(set) => {
-            let r = t.time("write", || output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| write_changed(&site, &theme, sink, opts.links, &set, &t).map(|r| (r.pages, sink.written()))))?;
-            // Files that came out as they were are not counted: they were left alone.
-            r
-        }
+        // Files that came out as they were are not counted: they were left alone.
+        Some(set) => t.time("write", || output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| write_changed(&site, &theme, sink, opts.links, &set, &t).map(|r| (r.pages, sink.written()))))?,
         None => {
             let bar = progress_bar(opts.progress, site.records.len());
             let r = t.time("write", || output::publish(&opts.out, |sink| write_site_timed(&site, &theme, sink, opts.links, &|| bar.inc(1), &t)))?;

@@ -300,17 +300,9 @@ pub fn check_replaceable(out: &Path) -> Result<(), OutputError> {
 }
 
 fn swap_in(staging: &Path, out: &Path) -> Result<(), OutputError> {
-    if std::fs::symlink_metadata(out).is_err() {
-        return Ok(fs::rename(staging, out)?);
+    if let Some(old) = replace(staging, out)? {
+        remove_previous(&old)?;
     }
-    let old = sibling(out, "old");
-    fs::rename(out, &old)?;
-    if let Err(e) = fs::rename(staging, out) {
-        // Put the previous site back before reporting.
-        let _ = std::fs::rename(&old, out);
-        return Err(e.into());
-    }
-    remove_previous(&old)?;
     let spare = spare(out);
     if spare.join(MARKER).is_file() {
         remove_marked(&spare).map_err(|source| FsError { action: "remove folder", path: spare.clone(), source })?;
@@ -320,26 +312,31 @@ fn swap_in(staging: &Path, out: &Path) -> Result<(), OutputError> {
 
 /// Swaps `staging` in at `out` and keeps what was at `out` as the spare (see
 /// [`publish_reusing`]). One atomic exchange where the system has it (Linux), otherwise the
-/// two renames [`swap_in`] makes.
+/// two renames of [`replace`].
 fn exchange_in(staging: &Path, out: &Path) -> Result<(), OutputError> {
-    if std::fs::symlink_metadata(out).is_err() {
-        return Ok(fs::rename(staging, out)?);
-    }
-    let previous = if exchange(staging, out) {
-        staging.to_path_buf()
-    } else {
-        let old = sibling(out, "old");
-        fs::rename(out, &old)?;
-        if let Err(e) = fs::rename(staging, out) {
-            let _ = std::fs::rename(&old, out);
-            return Err(e.into());
+    let previous = if std::fs::symlink_metadata(out).is_ok() && exchange(staging, out) { Some(staging.to_path_buf()) } else { replace(staging, out)? };
+    if let Some(previous) = previous {
+        if !previous.join(MARKER).is_file() || std::fs::rename(&previous, spare(out)).is_err() {
+            remove_previous(&previous)?;
         }
-        old
-    };
-    if !previous.join(MARKER).is_file() || std::fs::rename(&previous, spare(out)).is_err() {
-        remove_previous(&previous)?;
     }
     Ok(())
+}
+
+/// Moves `staging` to `out`, and what was at `out` aside first; returns where that went.
+fn replace(staging: &Path, out: &Path) -> Result<Option<PathBuf>, OutputError> {
+    if std::fs::symlink_metadata(out).is_err() {
+        fs::rename(staging, out)?;
+        return Ok(None);
+    }
+    let old = sibling(out, "old");
+    fs::rename(out, &old)?;
+    if let Err(e) = fs::rename(staging, out) {
+        // Put the previous site back before reporting.
+        let _ = std::fs::rename(&old, out);
+        return Err(e.into());
+    }
+    Ok(Some(old))
 }
 
 /// Removes the folder a new site replaced.
@@ -390,17 +387,20 @@ fn remove_marked(dir: &Path) -> std::io::Result<()> {
 
 /// `.public.fixbook-staging-1234` beside `public`.
 fn sibling(out: &Path, kind: &str) -> PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.fixbook-{kind}-{}", std::process::id()))
+    beside(out, &format!("{kind}-{}", std::process::id()))
 }
 
 /// `.public.fixbook-spare` beside `public`: the site before the last build that reused the
 /// previous output (see [`publish_reusing`]).
 pub fn spare(out: &Path) -> PathBuf {
+    beside(out, "spare")
+}
+
+/// `.public.fixbook-<what>` in the folder `out` is in.
+fn beside(out: &Path, what: &str) -> PathBuf {
     let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.fixbook-spare"))
+    parent.join(format!(".{name}.fixbook-{what}"))
 }
 
 /// Staging or old folders left by a killed build (they carry our marker).
