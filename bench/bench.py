@@ -10,9 +10,14 @@ seed 1, cached between runs), runs each job once to warm the page cache, then `-
 times, and prints the median wall time (min-max), the median peak memory, output size and
 file count, the ratio (Hugo + Pagefind) / Fixbook, and Fixbook's time per stage (`--timings`).
 Hugo is measured when `hugo` is on PATH (apt-get install hugo); Pagefind 1.6 is installed
-from npm into bench/node_modules on first use (--no-pagefind skips it). Outputs are removed
-before each run, outside the timing, for every tool. The machine is noisy: compare ratios
-from one run, not absolute numbers across runs.
+from npm into bench/node_modules on first use (--no-pagefind skips it). Before each run, the
+previous output is moved aside into WORK/trash, outside the timing, for every tool, and the
+trash is removed when the benchmark ends. Removing it between runs instead would measure the
+file system more than the tools: ext4 without a journal passes over every inode freed in the
+last minute or more (`recently_deleted` in fs/ext4/ialloc.c), so making 20,000 files and
+folders right after removing as many took 3 to 6 times as long. For the same reason, leave a
+few minutes between two benchmarks. The machine is noisy: compare ratios from one run, not
+absolute numbers across runs.
 """
 
 import argparse
@@ -51,6 +56,23 @@ def measure(cmd, runs, before=None):
     return statistics.median(walls), min(walls), max(walls), statistics.median(r for _, r in samples)
 
 
+class Trash:
+    """Outputs moved aside between runs, removed at the end (see the module's notes)."""
+
+    def __init__(self, work):
+        self.dir = work / "trash"
+        self.count = 0
+
+    def move(self, path):
+        if path.exists():
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.count += 1
+            path.rename(self.dir / f"{path.name}-{os.getpid()}-{self.count}")
+
+    def empty(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def du(path):
     total = files = 0
     for dirpath, _, names in os.walk(path):
@@ -77,9 +99,9 @@ def pagefind_bin():
     return binary if binary.exists() else npm / ".bin" / "pagefind"
 
 
-def stages(fixbook, kb, out):
+def stages(fixbook, kb, out, trash):
     """Fixbook's own split of one build: [(stage, seconds, peak MiB)]."""
-    shutil.rmtree(out, ignore_errors=True)
+    trash.move(out)
     r = subprocess.run([str(fixbook), "build", str(kb), "--out", str(out), "--timings"], capture_output=True, text=True, check=True)
     rows = []
     for line in (r.stdout + r.stderr).splitlines():
@@ -103,29 +125,37 @@ def main():
     fixbook = ROOT / "target" / "release" / "fixbook"
     hugo = shutil.which("hugo")
     args.work.mkdir(parents=True, exist_ok=True)
+    trash = Trash(args.work)
+    try:
+        report(args, fixbook, hugo, trash)
+    finally:
+        trash.empty()
 
+
+def report(args, fixbook, hugo, trash):
+    """Runs every job and prints the tables."""
     pagefind = None if args.no_pagefind or not hugo else pagefind_bin()
     rows, table, splits = [], [], []
     for n in args.sizes:
         kb = corpus(args.work, n, "kb")
         out = args.work / f"out-fixbook-{n}"
         fx = measure([str(fixbook), "build", str(kb), "--out", str(out), "--quiet"], args.runs,
-                     before=lambda: shutil.rmtree(out, ignore_errors=True))
+                     before=lambda: trash.move(out))
         size, files = du(out)
         rows.append(("Fixbook build + search", n, *fx, size, files))
-        splits.append((n, stages(fixbook, kb, out)))
+        splits.append((n, stages(fixbook, kb, out, trash)))
         line = {"n": n, "fixbook": fx[0], "fixbook_rss": fx[3], "fixbook_files": files}
         if hugo:
             src = corpus(args.work, n, "hugo")
             hout = args.work / f"out-hugo-{n}"
             hg = measure([hugo, "--source", str(src), "--destination", str(hout), "--quiet"], args.runs,
-                         before=lambda: shutil.rmtree(hout, ignore_errors=True))
+                         before=lambda: trash.move(hout))
             size_h, files_h = du(hout)
             rows.append(("Hugo build", n, *hg, size_h, files_h))
             line.update(hugo=hg[0], hugo_rss=hg[3])
             if pagefind:
                 pf = measure([str(pagefind), "--site", str(hout), "--quiet"], args.runs,
-                             before=lambda: shutil.rmtree(hout / "pagefind", ignore_errors=True))
+                             before=lambda: trash.move(hout / "pagefind"))
                 size_p, files_p = du(hout / "pagefind")
                 rows.append(("Pagefind index", n, *pf, size_p, files_p))
                 line.update(pagefind=pf[0], pagefind_rss=pf[3], peer_files=files_h)
