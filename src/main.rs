@@ -8,6 +8,21 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc asks for transparent huge pages, so the first touch of any part of its heap
+/// zeroes 2 MiB at once. Much of a build's memory is short-lived and sparsely touched: with
+/// 4 KiB pages a 10,000-record build peaks at 212 MiB instead of 232-261 MiB, and a warm
+/// rebuild spends less time in the kernel (at 100,000 records it makes no difference).
+#[cfg(target_os = "linux")]
+fn no_huge_pages() {
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag on this process; no memory is passed.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn no_huge_pages() {}
+
 /// Fixbook builds help-center sites from folders of TOML error-code records.
 #[derive(Parser)]
 #[command(name = "fixbook", version, about)]
@@ -137,6 +152,7 @@ enum CheckFormat {
 }
 
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = Cli::parse();
     match cli.command {
         Command::Build { dir, out, quiet, relative_links, clean, timings } => {
