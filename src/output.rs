@@ -116,8 +116,7 @@ where
     check_replaceable(out)?;
     let staging = sibling(out, "staging");
     remove_stale_siblings(out);
-    fs::create_dir_all(staging.parent().unwrap_or(Path::new("."))).map_err(OutputError::from)?;
-    fs::create_dir(&staging).map_err(OutputError::from)?;
+    make_folder(&staging)?;
     let sink = DirSink::new(staging.clone(), false);
     let result = sink.put(MARKER, MARKER_TEXT.as_bytes()).map_err(OutputError::from).map_err(E::from).and_then(|()| write(&sink));
     finish(result, &staging, |staging| swap_in(staging, out))
@@ -144,8 +143,7 @@ where
     let spare = spare(out);
     let claimed = spare.join(MARKER).is_file() && std::fs::rename(&spare, &staging).is_ok();
     if !claimed {
-        fs::create_dir_all(staging.parent().unwrap_or(Path::new("."))).map_err(OutputError::from)?;
-        fs::create_dir(&staging).map_err(OutputError::from)?;
+        make_folder(&staging)?;
     }
     let sink = DirSink::new(staging.clone(), true);
     let copied = if claimed { sync_tree(out, &staging) } else { sink.put(MARKER, MARKER_TEXT.as_bytes()).and_then(|()| link_tree(out, &staging)) };
@@ -159,6 +157,12 @@ where
         Ok(value)
     });
     finish(result, &staging, |staging| exchange_in(staging, out))
+}
+
+/// A new, empty staging folder (its parent made if needed).
+fn make_folder(staging: &Path) -> Result<(), OutputError> {
+    fs::create_dir_all(staging.parent().unwrap_or(Path::new(".")))?;
+    Ok(fs::create_dir(staging)?)
 }
 
 /// Swaps the staging folder in when `result` is a success; removes it otherwise.
