@@ -195,13 +195,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
 /// The pages in `set`, and every file that depends on all records (search index, data
 /// files) or on nothing (assets); the rest of the site is the previous build's.
 fn write_changed(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet, t: &Timings) -> Result<render::Rendered, BuildError> {
-    let (pages, index) = rayon::join(
-        || t.time("render", || render::render_pages(site, theme, sink, links, set, &|| {})),
+    let ((pages, data), index) = rayon::join(
+        || rayon::join(|| t.time("render", || render::render_pages(site, theme, sink, links, set, &|| {})), || render::data_files(site, links)),
         || write_index(site, sink, t),
     );
     let pages = pages?;
     let assets: Vec<(&String, &Vec<u8>)> = theme.assets.iter().collect();
-    let files = pages + index? + put_all(sink, &render::data_files(site, links))? + put_all(sink, &assets)?;
+    let files = pages + index? + put_all(sink, &data)? + put_all(sink, &assets)?;
     Ok(render::Rendered { pages, files })
 }
 

@@ -123,17 +123,12 @@ impl PageSet {
 
 /// Renders the whole site into `sink`. `on_record` is called once per record page written.
 pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, RenderError> {
-    let pages = render_pages(site, theme, sink, style, &PageSet::all(), on_record)?;
-    let mut files = pages;
-    for (path, bytes) in data_files(site, style) {
-        sink.put(&path, &bytes)?;
-        files += 1;
-    }
-    for (path, bytes) in &theme.assets {
-        sink.put(path, bytes)?;
-        files += 1;
-    }
-    Ok(Rendered { pages, files })
+    // The data files (records.json is the whole knowledge base) are made alongside the pages.
+    let (pages, data) = rayon::join(|| render_pages(site, theme, sink, style, &PageSet::all(), on_record), || data_files(site, style));
+    let pages = pages?;
+    let assets: Vec<(&String, &Vec<u8>)> = theme.assets.iter().collect();
+    data.par_iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice())).chain(assets.par_iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice()))).try_for_each(|(path, bytes)| sink.put(path, bytes))?;
+    Ok(Rendered { pages, files: pages + data.len() + assets.len() })
 }
 
 /// The sitemap, feed, robots.txt and records.json; none for an offline copy.
