@@ -177,10 +177,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let (rendered, files) = match changed {
         Some(set) if set.is_empty() => (0, 0),
         // Files that came out as they were are not counted: they were left alone.
-        Some(set) => t.time("write", || output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| write_changed(&site, &theme, sink, opts.links, &set, &t).map(|r| (r.pages, sink.written()))))?,
+        Some(set) => t.time("write", || output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| write_pages(&site, &theme, sink, opts.links, &set, &|| {}, &t).map(|r| (r.pages, sink.written()))))?,
         None => {
             let bar = progress_bar(opts.progress, site.records.len());
-            let r = t.time("write", || output::publish(&opts.out, |sink| write_site_timed(&site, &theme, sink, opts.links, &|| bar.inc(1), &t)))?;
+            let r = t.time("write", || output::publish(&opts.out, |sink| write_pages(&site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t)))?;
             bar.finish_and_clear();
             (r.pages, r.files)
         }
@@ -192,27 +192,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     Ok(BuildSummary { records: site.records.len(), pages: total_pages, files, rendered, seconds, stages: t.into_stages() })
 }
 
-/// The pages in `set`, and every file that depends on all records (search index, data
-/// files) or on nothing (assets); the rest of the site is the previous build's.
-fn write_changed(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet, t: &Timings) -> Result<render::Rendered, BuildError> {
-    let ((pages, data), index) = rayon::join(
-        || rayon::join(|| t.time("render", || render::render_pages(site, theme, sink, links, set, &|| {})), || render::data_files(site, links)),
-        || write_index(site, sink, t),
-    );
-    let pages = pages?;
-    let assets: Vec<(&String, &Vec<u8>)> = theme.assets.iter().collect();
-    let files = pages + index? + put_all(sink, &data)? + put_all(sink, &assets)?;
-    Ok(render::Rendered { pages, files })
-}
-
 /// Every file of the site into `sink`: the pages, and the search index built alongside.
 pub(crate) fn write_site(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<render::Rendered, BuildError> {
-    write_site_timed(site, theme, sink, links, on_record, &Timings::new(Instant::now()))
+    write_pages(site, theme, sink, links, &render::PageSet::all(), on_record, &Timings::new(Instant::now()))
 }
 
-fn write_site_timed(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_record: &(dyn Fn() + Sync), t: &Timings) -> Result<render::Rendered, BuildError> {
+/// The pages in `set`, and every file that depends on all records (search index, data
+/// files) or on nothing (assets); for a partial set, the rest of the site is the previous
+/// build's.
+fn write_pages(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet, on_record: &(dyn Fn() + Sync), t: &Timings) -> Result<render::Rendered, BuildError> {
     let (rendered, index) = rayon::join(
-        || t.time("render", || render::render(site, theme, sink, links, on_record)),
+        || t.time("render", || render::render(site, theme, sink, links, set, on_record)),
         || write_index(site, sink, t),
     );
     let mut rendered = rendered?;
@@ -224,13 +214,7 @@ fn write_site_timed(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyl
 /// files, which written one by one after the pages made a tail of their own.
 fn write_index(site: &Site, sink: &dyn Sink, t: &Timings) -> Result<usize, BuildError> {
     let index = t.time("index", || search::index::build(site));
-    put_all(sink, &index)
-}
-
-fn put_all<P: AsRef<str> + Sync, B: AsRef<[u8]> + Sync>(sink: &dyn Sink, files: &[(P, B)]) -> Result<usize, BuildError> {
-    use rayon::prelude::*;
-    files.par_iter().try_for_each(|(path, bytes)| sink.put(path.as_ref(), bytes.as_ref())).map_err(RenderError::from)?;
-    Ok(files.len())
+    Ok(render::put_all(sink, &index)?)
 }
 
 #[derive(Debug, Clone)]

@@ -121,14 +121,21 @@ impl PageSet {
     }
 }
 
-/// Renders the whole site into `sink`. `on_record` is called once per record page written.
-pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, RenderError> {
+/// Renders the pages in `set` into `sink`, with the data files and assets, which every build
+/// writes (a file that comes out as before is left alone by a sink that reuses the previous
+/// output). `on_record` is called once per record page written.
+pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, set: &PageSet, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, RenderError> {
     // The data files (records.json is the whole knowledge base) are made alongside the pages.
-    let (pages, data) = rayon::join(|| render_pages(site, theme, sink, style, &PageSet::all(), on_record), || data_files(site, style));
+    let (pages, data) = rayon::join(|| render_pages(site, theme, sink, style, set, on_record), || data_files(site, style));
     let pages = pages?;
     let assets: Vec<(&String, &Vec<u8>)> = theme.assets.iter().collect();
-    data.par_iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice())).chain(assets.par_iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice()))).try_for_each(|(path, bytes)| sink.put(path, bytes))?;
-    Ok(Rendered { pages, files: pages + data.len() + assets.len() })
+    Ok(Rendered { pages, files: pages + put_all(sink, &data)? + put_all(sink, &assets)? })
+}
+
+/// Puts every file into `sink`, side by side; returns how many.
+pub fn put_all<P: AsRef<str> + Sync, B: AsRef<[u8]> + Sync>(sink: &dyn Sink, files: &[(P, B)]) -> Result<usize, RenderError> {
+    files.par_iter().try_for_each(|(path, bytes)| sink.put(path.as_ref(), bytes.as_ref()))?;
+    Ok(files.len())
 }
 
 /// The sitemap, feed, robots.txt and records.json; none for an offline copy.

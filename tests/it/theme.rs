@@ -76,7 +76,7 @@ fn render_all(root: &std::path::Path, style: fixbook::LinkStyle, compiled: bool)
     assert!(theme.compiled_record, "no record template is overridden");
     theme.compiled_record = compiled;
     let sink = fixbook::output::MemorySink::default();
-    fixbook::render::render(&site, &theme, &sink, style, &|| {}).unwrap();
+    fixbook::render::render(&site, &theme, &sink, style, &fixbook::render::PageSet::all(), &|| {}).unwrap();
     sink.into_files()
 }
 
