@@ -37,8 +37,7 @@ pub struct BuildState {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct RecordState {
-    /// Size and modification time (nanoseconds) of the file.
-    stamp: (u64, u128),
+    stamp: FileStamp,
     /// Product, code and tags: where the record is filed.
     place: u64,
     /// What the record's card shows on the pages that list it.
@@ -59,11 +58,13 @@ pub fn path(root: &Path, out: &Path) -> PathBuf {
 impl BuildState {
     /// The state of a build of `site` into `out` (whose marker must be written already) from
     /// `inputs` ([`inputs`] of its root).
-    pub fn new(site: &Site, links: LinkStyle, out: &Path, pages: usize, inputs: u64) -> Option<BuildState> {
+    /// `stamps` are [`stamps`] of the site's records.
+    pub fn new(site: &Site, links: LinkStyle, out: &Path, pages: usize, inputs: u64, stamps: &[Option<FileStamp>]) -> Option<BuildState> {
         let records = site
             .records
             .iter()
-            .map(|r| Some((r.id.as_str().to_string(), RecordState { stamp: file_stamp(&site.root.join(&r.file))?, place: place(r), card: card(r) })))
+            .zip(stamps)
+            .map(|(r, stamp)| Some((r.id.as_str().to_string(), RecordState { stamp: (*stamp)?, place: place(r), card: card(r) })))
             .collect::<Option<_>>()?;
         Some(BuildState {
             format: STATE_FORMAT,
@@ -82,18 +83,8 @@ impl BuildState {
 
     /// Best effort: without it the next build is a full one.
     pub fn write(&self, path: &Path) {
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-            let cache = dir.parent().unwrap_or(dir);
-            if !cache.join(".gitignore").exists() {
-                let _ = std::fs::write(cache.join(".gitignore"), b"*\n");
-            }
-        }
         if let Ok(json) = serde_json::to_vec(self) {
-            let tmp = path.with_extension("partial");
-            if std::fs::write(&tmp, json).is_ok() {
-                let _ = std::fs::rename(&tmp, path);
-            }
+            write_cache_file(path, &json);
         }
     }
 
@@ -121,7 +112,7 @@ impl BuildState {
 
     /// The pages a build of `site` into `out` must render, given that the previous build left
     /// this state; `None` when everything must be built.
-    pub fn changed_pages(&self, site: &Site, links: LinkStyle, out: &Path, inputs: u64) -> Option<PageSet> {
+    pub fn changed_pages(&self, site: &Site, links: LinkStyle, out: &Path, inputs: u64, stamps: &[Option<FileStamp>]) -> Option<PageSet> {
         if !self.same_build(links, out, inputs) || self.records.len() != site.records.len() {
             return None;
         }
@@ -131,12 +122,29 @@ impl BuildState {
             if before.place != place(r) {
                 return None;
             }
-            if before.stamp == file_stamp(&site.root.join(&r.file))? {
+            if before.stamp == stamps[i]? {
                 continue;
             }
             set.add_record(site, i, before.card != card(r));
         }
         Some(set)
+    }
+}
+
+/// Writes a file of `.fixbook-cache/` whole or not at all, best effort: a build that finds
+/// no cache file does the work the file would have saved.
+pub fn write_cache_file(path: &Path, bytes: &[u8]) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+        let cache = dir.parent().unwrap_or(dir);
+        if !cache.join(".gitignore").exists() {
+            let _ = std::fs::write(cache.join(".gitignore"), b"*\n");
+        }
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    if std::fs::write(&tmp, bytes).is_ok() {
+        let _ = std::fs::rename(&tmp, path);
     }
 }
 
@@ -153,7 +161,38 @@ pub fn place(r: &Record) -> u64 {
     hash([r.product(), r.code(), &tags.join("\u{1}")].join("\u{0}").as_bytes())
 }
 
-fn file_stamp(path: &Path) -> Option<(u64, u128)> {
+/// Size and modification time (nanoseconds) of a file.
+pub type FileStamp = (u64, u128);
+
+/// The [`FileStamp`] of every record's file, in the site's order.
+pub fn stamps(site: &Site) -> Vec<Option<FileStamp>> {
+    use rayon::prelude::*;
+    site.records.par_iter().map(|r| file_stamp(&site.root.join(&r.file))).collect()
+}
+
+/// What says a record is the one whose search terms a build kept: its id and file stamp.
+pub fn terms_keys(site: &Site, stamps: &[Option<FileStamp>]) -> Vec<Vec<u8>> {
+    site.records
+        .iter()
+        .zip(stamps)
+        .map(|(r, s)| {
+            // A record without a stamp gets a key no kept terms have.
+            let (len, nanos) = s.unwrap_or((u64::MAX, u128::MAX));
+            let mut key = r.id.as_str().as_bytes().to_vec();
+            key.push(0);
+            key.extend_from_slice(&len.to_le_bytes());
+            key.extend_from_slice(&nanos.to_le_bytes());
+            key
+        })
+        .collect()
+}
+
+/// Where the search terms of the build whose state is at `state` are kept.
+pub fn terms_path(state: &Path) -> PathBuf {
+    state.with_extension("terms")
+}
+
+fn file_stamp(path: &Path) -> Option<FileStamp> {
     let (len, modified) = load::stamp(path)?;
     let nanos = modified?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
     Some((len, nanos))

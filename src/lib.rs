@@ -172,49 +172,79 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let loaded = t.time("load", || load::load(&opts.root));
     let site = t.time("validate", || validate::validate(loaded)).map_err(BuildError::Invalid)?;
     let theme = Theme::load(&site.root)?;
-    let changed = previous.and_then(|s| s.changed_pages(&site, opts.links, &opts.out, inputs));
+    let stamps = build_state::stamps(&site);
+    let changed = previous.and_then(|s| s.changed_pages(&site, opts.links, &opts.out, inputs, &stamps));
+    let terms_path = build_state::terms_path(&state_path);
+    let keys = build_state::terms_keys(&site, &stamps);
+    // Kept terms hold whatever the build that left them was: only --clean does without them.
+    let kept = if opts.clean { None } else { std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b)) };
+    let terms = TermsCache { kept, keys: &keys };
     let total_pages = render::page_count(&site);
-    let (rendered, files) = match changed {
-        Some(set) if set.is_empty() => (0, 0),
+    let (rendered, files, terms) = match changed {
+        Some(set) if set.is_empty() => (0, 0, None),
         // Files that came out as they were are not counted: they were left alone.
-        Some(set) => t.time("write", || output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| write_pages(&site, &theme, sink, opts.links, &set, &|| {}, &t).map(|r| (r.pages, sink.written()))))?,
+        Some(set) => t.time("write", || {
+            output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| {
+                write_pages(&site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|(r, terms)| (r.pages, sink.written(), terms))
+            })
+        })?,
         None => {
             let bar = progress_bar(opts.progress, site.records.len());
-            let r = t.time("write", || output::publish(&opts.out, |sink| write_pages(&site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t)))?;
+            let (r, terms) = t.time("write", || output::publish(&opts.out, |sink| write_pages(&site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms))))?;
             bar.finish_and_clear();
-            (r.pages, r.files)
+            (r.pages, r.files, terms)
         }
     };
-    if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out, total_pages, inputs) {
+    if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out, total_pages, inputs, &stamps) {
         state.write(&state_path);
+    }
+    if let Some(terms) = terms {
+        build_state::write_cache_file(&terms_path, &terms);
     }
     let seconds = started.elapsed().as_secs_f64();
     Ok(BuildSummary { records: site.records.len(), pages: total_pages, files, rendered, seconds, stages: t.into_stages() })
 }
 
+/// The search terms an earlier build kept, and the keys of the records now: the index
+/// analyses only records whose key changed, and hands back the terms to keep.
+struct TermsCache<'a> {
+    kept: Option<search::terms::Kept>,
+    keys: &'a [Vec<u8>],
+}
+
 /// Every file of the site into `sink`: the pages, and the search index built alongside.
 pub(crate) fn write_site(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<render::Rendered, BuildError> {
-    write_pages(site, theme, sink, links, &render::PageSet::all(), on_record, &Timings::new(Instant::now()))
+    write_pages(site, theme, sink, links, &render::PageSet::all(), on_record, &Timings::new(Instant::now()), None).map(|(r, _)| r)
 }
 
 /// The pages in `set`, and every file that depends on all records (search index, data
 /// files) or on nothing (assets); for a partial set, the rest of the site is the previous
-/// build's.
-fn write_pages(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet, on_record: &(dyn Fn() + Sync), t: &Timings) -> Result<render::Rendered, BuildError> {
+/// build's. With `terms`, also the encoded search terms to keep for the next build.
+#[allow(clippy::too_many_arguments)]
+fn write_pages(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet, on_record: &(dyn Fn() + Sync), t: &Timings, terms: Option<TermsCache>) -> Result<(render::Rendered, Option<Vec<u8>>), BuildError> {
     let (rendered, index) = rayon::join(
         || t.time("render", || render::render(site, theme, sink, links, set, on_record)),
-        || write_index(site, sink, t),
+        || write_index(site, sink, t, terms),
     );
     let mut rendered = rendered?;
-    rendered.files += index?;
-    Ok(rendered)
+    let (files, terms) = index?;
+    rendered.files += files;
+    Ok((rendered, terms))
 }
 
 /// The search index, written while the pages render: at 100,000 records it is some 7,000
 /// files, which written one by one after the pages made a tail of their own.
-fn write_index(site: &Site, sink: &dyn Sink, t: &Timings) -> Result<usize, BuildError> {
-    let index = t.time("index", || search::index::build(site));
-    Ok(render::put_all(sink, &index)?)
+fn write_index(site: &Site, sink: &dyn Sink, t: &Timings, cache: Option<TermsCache>) -> Result<(usize, Option<Vec<u8>>), BuildError> {
+    let (index, keep) = t.time("index", || {
+        let (kept, keys) = cache.map_or((None, None), |c| (c.kept, Some(c.keys)));
+        let terms = match kept {
+            Some(kept) => kept.update(site, keys.unwrap_or_default()),
+            None => search::terms::Terms::analyse(site),
+        };
+        let index = search::index::build_from(site, &terms);
+        (index, keys.map(|k| terms.encode(k)))
+    });
+    Ok((render::put_all(sink, &index)?, keep))
 }
 
 #[derive(Debug, Clone)]

@@ -11,8 +11,10 @@ use rustc_hash::FxHashMap as HashMap;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use super::analyze::{analyze, whole, Kind, Mode};
+use super::analyze::Kind;
 use super::doc::*;
+use super::terms::{DocTerms, Terms, CODE_FIELD, FIELDS, WHOLE_FIELD};
+pub use super::terms::WHOLE_PREFIX;
 use super::encode::{content_hash, fnv1a, script, shared_prefix, utf16_cmp, utf16_len, vlq};
 use crate::record::Severity;
 use crate::site::Site;
@@ -44,34 +46,30 @@ pub const MIN_PREFIX_CHARS: usize = 2;
 const META_CHUNK: usize = 16;
 /// Metadata chunks named by one hash: an edit renames this many files, not all of them.
 const META_GROUP: usize = 64;
-/// Multi-word codes and aliases are whole terms with this prefix ("=bad gateway").
-pub const WHOLE_PREFIX: char = '=';
 
 const SEVERITIES: [Severity; 4] = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
-
-/// The fields of one record as the index weighs them: code and aliases, title, summary,
-/// keywords, body, and each multi-word code or alias whole.
-const FIELDS: usize = 6;
-const CODE_FIELD: usize = 0;
-const WHOLE_FIELD: usize = 5;
 
 type Postings = Vec<(u32, u32)>;
 
 /// Every file of the index, as (path under the site root, contents).
 pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
+    build_from(site, &Terms::analyse(site))
+}
+
+/// Every file of the index of `site`, whose records' terms are `terms`.
+pub fn build_from(site: &Site, terms: &Terms) -> Vec<(String, Vec<u8>)> {
     let n = site.records.len();
-    let analysed: Vec<DocTerms> = (0..n).into_par_iter().map(|i| DocTerms::new(&SearchDoc::new(site, i))).collect();
-    let stats = FieldStats::new(&analysed);
-    // Terms are numbered once, in sorted order, so postings are filled by number rather
-    // than hashed again per record; each record's term map is dropped once its impacts are known.
-    let impacts: Vec<Vec<(u32, u32)>> = analysed.into_par_iter().map(|d| d.impacts(&stats)).collect();
+    debug_assert_eq!(terms.docs.len(), n);
+    let stats = FieldStats::new(terms);
+    // Postings are filled by a term's place in sorted order, looked up by its number.
+    let impacts: Vec<Vec<(u32, u32)>> = terms.docs.par_iter().map(|d| impacts(d, &stats)).collect();
     let mut postings: Vec<Postings> = vec![Vec::new(); stats.sorted.len()];
     for (doc, list) in impacts.into_iter().enumerate() {
         for (id, impact) in list {
             postings[id as usize].push((doc as u32, impact));
         }
     }
-    let terms: Vec<(&str, Postings)> = stats.sorted.iter().map(String::as_str).zip(postings).collect();
+    let terms: Vec<(&str, Postings)> = stats.sorted.iter().map(|&t| terms.text(t)).zip(postings).collect();
 
     let mut files = Vec::new();
     let term_shards = term_shards(&terms, &mut files);
@@ -108,96 +106,51 @@ fn round3(x: f32) -> f64 {
     (f64::from(x) * 1000.0).round() / 1000.0
 }
 
-/// How often one term occurs in each field of one record, and what kind of term it is.
-struct Counts {
-    tf: [u32; FIELDS],
-    kind: Kind,
-}
-
-/// One record's terms, each with its counts per field, and each field's length.
-struct DocTerms {
-    terms: HashMap<String, Counts>,
-    lengths: [u32; FIELDS],
-}
-
-impl DocTerms {
-    fn new(d: &SearchDoc) -> DocTerms {
-        let mut t = DocTerms { terms: HashMap::default(), lengths: [0; FIELDS] };
-        for code in std::iter::once(d.code).chain(d.aliases.iter().map(String::as_str)) {
-            t.add(CODE_FIELD, code, Mode::Code);
-            let w = whole(code);
-            if w.contains(' ') {
-                let counts = t.terms.entry(format!("{WHOLE_PREFIX}{w}")).or_insert(Counts { tf: [0; FIELDS], kind: Kind::Ident });
-                counts.tf[WHOLE_FIELD] = 1;
-                t.lengths[WHOLE_FIELD] += 1;
-            }
-        }
-        t.add(1, d.title, Mode::Text);
-        t.add(2, d.summary, Mode::Text);
-        for k in &d.keywords {
-            t.add(3, k, Mode::Text);
-        }
-        t.add(4, &d.body, Mode::Text);
-        t
-    }
-
-    fn add(&mut self, field: usize, text: &str, mode: Mode) {
-        for term in analyze(text, mode) {
-            self.lengths[field] += 1;
-            self.terms.entry(term.text).or_insert(Counts { tf: [0; FIELDS], kind: term.kind }).tf[field] += 1;
-        }
-    }
-
-    /// BM25F-style: the sum over fields of weight x IDF in that field x saturated term
-    /// frequency, scaled to an integer >= 1, per term number. IDF is per field, as in
-    /// tantivy: a word that is everywhere in body text can still be telling in a title.
-    fn impacts(&self, stats: &FieldStats) -> Vec<(u32, u32)> {
-        let norm: [f32; FIELDS] = std::array::from_fn(|f| K1 * (1.0 - B + B * self.lengths[f] as f32 / stats.avg_len[f]));
-        self.terms
-            .iter()
-            .map(|(term, counts)| {
-                let stat = &stats.terms[term.as_str()];
-                let mut sum = 0f32;
-                for (f, &tf) in counts.tf.iter().enumerate() {
-                    if tf == 0 {
-                        continue;
-                    }
-                    let weight = match f {
-                        // A plain word inside a code ("Bad Gateway") counts like a title word.
-                        CODE_FIELD if counts.kind == Kind::Word => TITLE_BOOST,
-                        CODE_FIELD | WHOLE_FIELD => CODE_BOOST,
-                        1 => TITLE_BOOST,
-                        2 => SUMMARY_BOOST,
-                        3 => KEYWORDS_BOOST,
-                        _ => BODY_BOOST,
-                    };
-                    let tf = tf as f32;
-                    sum += weight * stats.idf(stat.df[f]) * tf * (K1 + 1.0) / (tf + norm[f]);
+/// BM25F-style: the sum over fields of weight x IDF in that field x saturated term
+/// frequency, scaled to an integer >= 1, per term (by its place in sorted order). IDF is per
+/// field, as in tantivy: a word that is everywhere in body text can still be telling in a title.
+fn impacts(d: &DocTerms, stats: &FieldStats) -> Vec<(u32, u32)> {
+    let norm: [f32; FIELDS] = std::array::from_fn(|f| K1 * (1.0 - B + B * d.lengths[f] as f32 / stats.avg_len[f]));
+    d.terms
+        .iter()
+        .map(|(term, counts)| {
+            let df = &stats.df[*term as usize];
+            let mut sum = 0f32;
+            for (f, &tf) in counts.tf.iter().enumerate() {
+                if tf == 0 {
+                    continue;
                 }
-                (stat.id, ((sum * SCALE).round() as u32).max(1))
-            })
-            .collect()
-    }
+                let weight = match f {
+                    // A plain word inside a code ("Bad Gateway") counts like a title word.
+                    CODE_FIELD if counts.kind == Kind::Word => TITLE_BOOST,
+                    CODE_FIELD | WHOLE_FIELD => CODE_BOOST,
+                    1 => TITLE_BOOST,
+                    2 => SUMMARY_BOOST,
+                    3 => KEYWORDS_BOOST,
+                    _ => BODY_BOOST,
+                };
+                let tf = tf as f32;
+                sum += weight * stats.idf(df[f]) * tf * (K1 + 1.0) / (tf + norm[f]);
+            }
+            (stats.place[*term as usize], ((sum * SCALE).round() as u32).max(1))
+        })
+        .collect()
 }
 
-/// What the whole corpus says about one term: in how many records each field holds it, and
-/// its number in sorted order.
-#[derive(Clone, Copy, Default)]
-struct TermStat {
-    df: [u32; FIELDS],
-    id: u32,
-}
-
-/// Per field: average length; per term: its [`TermStat`]; and the terms in index order.
+/// What the whole corpus says about its terms: per field, the average length; per term
+/// number, in how many records each field holds it and its place in sorted order; and the
+/// terms in use, sorted.
 struct FieldStats {
     docs: f32,
     avg_len: [f32; FIELDS],
-    terms: HashMap<String, TermStat>,
-    sorted: Vec<String>,
+    df: Vec<[u32; FIELDS]>,
+    place: Vec<u32>,
+    sorted: Vec<u32>,
 }
 
 impl FieldStats {
-    fn new(docs: &[DocTerms]) -> FieldStats {
+    fn new(terms: &Terms) -> FieldStats {
+        let docs = &terms.docs;
         let n = docs.len().max(1) as f32;
         let mut avg_len = [0f32; FIELDS];
         for d in docs {
@@ -208,44 +161,37 @@ impl FieldStats {
         for a in &mut avg_len {
             *a = (*a / n).max(1.0);
         }
-        let mut terms = docs
+        let numbered = terms.numbered();
+        let df = docs
             .par_iter()
-            .fold(HashMap::default, |mut m: HashMap<String, TermStat>, d| {
-                for (t, counts) in &d.terms {
-                    let count = |stat: &mut TermStat| {
+            .fold(
+                || vec![[0u32; FIELDS]; numbered],
+                |mut df, d| {
+                    for (t, counts) in &d.terms {
                         for (f, &tf) in counts.tf.iter().enumerate() {
-                            stat.df[f] += u32::from(tf > 0);
+                            df[*t as usize][f] += u32::from(tf > 0);
                         }
-                    };
-                    // Looked up by reference first: a term is copied once per fold, not per record.
-                    if let Some(stat) = m.get_mut(t.as_str()) {
-                        count(stat);
-                    } else {
-                        let mut stat = TermStat::default();
-                        count(&mut stat);
-                        m.insert(t.clone(), stat);
                     }
-                }
-                m
-            })
-            .reduce(HashMap::default, |a, b| {
-                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-                for (t, s) in small {
-                    let stat = big.entry(t).or_default();
+                    df
+                },
+            )
+            .reduce_with(|mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
                     for f in 0..FIELDS {
-                        stat.df[f] += s.df[f];
+                        x[f] += y[f];
                     }
                 }
-                big
-            });
-        let mut sorted: Vec<String> = terms.keys().cloned().collect();
-        sorted.par_sort_unstable_by(|a, b| utf16_cmp(a, b));
-        for (id, t) in sorted.iter().enumerate() {
-            if let Some(stat) = terms.get_mut(t.as_str()) {
-                stat.id = id as u32;
-            }
+                a
+            })
+            .unwrap_or_else(|| vec![[0; FIELDS]; numbered]);
+        // A number no record uses any more (its record was edited) is left out.
+        let mut sorted: Vec<u32> = (0..numbered as u32).filter(|&t| df[t as usize].iter().any(|&c| c > 0)).collect();
+        sorted.par_sort_unstable_by(|&a, &b| utf16_cmp(terms.text(a), terms.text(b)));
+        let mut place = vec![u32::MAX; numbered];
+        for (i, &t) in sorted.iter().enumerate() {
+            place[t as usize] = i as u32;
         }
-        FieldStats { docs: n, avg_len, terms, sorted }
+        FieldStats { docs: n, avg_len, df, place, sorted }
     }
 
     fn idf(&self, df: u32) -> f32 {

@@ -6,4 +6,5 @@ pub mod analyze;
 pub mod doc;
 pub mod encode;
 pub mod index;
+pub mod terms;
 pub mod engine;

@@ -329,8 +329,15 @@ fn build_again_renders_only_what_changed() {
     let kept = out.path().join("kept.html");
     std::fs::hard_link(&page, &kept).unwrap();
     let rec = root.join("content/remote-desktop/0x204.toml");
+    // The search terms kept for the next build, cut short: that build analyses every record.
+    let builds = root.join(".fixbook-cache/builds");
+    let terms: Vec<_> = std::fs::read_dir(&builds).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "terms")).collect();
+    assert_eq!(terms.len(), 1, "one build keeps its search terms");
+    let bytes = std::fs::read(&terms[0]).unwrap();
+    std::fs::write(&terms[0], &bytes[..bytes.len() / 2]).unwrap();
     edit(&rec, "Check that the host", "First check that the host");
     let body = build(false);
+    assert!(std::fs::read(&terms[0]).unwrap().len() >= bytes.len(), "the terms were kept again, whole");
     assert_eq!(body.rendered, 1, "a body edit renders one page");
     assert!(std::fs::read_to_string(&page).unwrap().contains("First check that the host"));
     assert!(!std::fs::read_to_string(&kept).unwrap().contains("First check that the host"), "the previous file was not written through");
