@@ -184,7 +184,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
         Some(set) if set.is_empty() => (0, 0, None),
         // Files that came out as they were are not counted: they were left alone.
         Some(set) => t.time("write", || {
-            output::publish_reusing(&opts.out, &search::index::is_index_file, |sink| {
+            output::publish_reusing(&opts.out, search::index::DIR, &search::index::is_index_file, |sink| {
                 write_pages(&site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|(r, terms)| (r.pages, sink.written(), terms))
             })
         })?,

@@ -26,12 +26,14 @@ pub struct DirSink {
     /// What was put, when `linked`, so that the previous output's files this build no longer
     /// makes can be told apart.
     put: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// What was written, when `linked`: where the new output differs from the previous one.
+    changed: std::sync::Mutex<Vec<String>>,
     written: std::sync::atomic::AtomicUsize,
 }
 
 impl DirSink {
     pub fn new(dir: PathBuf, linked: bool) -> DirSink {
-        DirSink { dir, linked, put: Default::default(), written: Default::default() }
+        DirSink { dir, linked, put: Default::default(), changed: Default::default(), written: Default::default() }
     }
 
     /// How many files were written, not counting those left as they were.
@@ -52,6 +54,10 @@ impl Sink for DirSink {
                 return Ok(());
             }
             let _ = std::fs::remove_file(&full);
+            if path != MARKER {
+                // Each folder has its own marker: it is never linked.
+                self.changed.lock().expect("no writer panics while holding the lock").push(path.to_string());
+            }
         }
         if let Some(parent) = full.parent() {
             fs::create_dir_all(parent)?;
@@ -124,16 +130,18 @@ where
 
 /// Like [`publish`], for a build that rewrites few files: the staging folder starts as a copy
 /// of the current `out`, file for file (hard links, or copies where the file system has none),
-/// and `write` replaces what changed. A file `transient` names (by site-relative path) that
-/// `write` does not put again is dropped: it belonged to the previous build only.
+/// and `write` replaces what changed. A file under `transient_dir` that `transient` names (by
+/// site-relative path) and `write` does not put again is dropped: it belonged to the previous
+/// build only.
 ///
 /// The folder `out` replaces is kept beside it as a spare (`.public.fixbook-spare`) whose files
-/// are nearly all hard links to the new output's. The next such build takes the spare as its
-/// staging folder and relinks only the files that differ, instead of linking every file into
-/// new folders and removing the previous tree afterwards: on ext4, making and removing some
-/// 10,000 folders per build cost more than rendering the pages that changed. A full build
-/// removes the spare.
-pub fn publish_reusing<T, E>(out: &Path, transient: &dyn Fn(&str) -> bool, write: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
+/// are nearly all hard links to the new output's, with a list of those that are not
+/// ([`CHANGES`]). The next such build takes the spare as its staging folder and relinks only
+/// the files listed, instead of linking every file into new folders and removing the previous
+/// tree afterwards: on ext4, making and removing some 10,000 folders per build cost more than
+/// rendering the pages that changed. A spare without the list is compared with `out` file by
+/// file. A full build removes the spare.
+pub fn publish_reusing<T, E>(out: &Path, transient_dir: &str, transient: &dyn Fn(&str) -> bool, write: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
 where
     E: From<OutputError>,
 {
@@ -146,17 +154,65 @@ where
         make_folder(&staging)?;
     }
     let sink = DirSink::new(staging.clone(), true);
-    let copied = if claimed { sync_tree(out, &staging) } else { sink.put(MARKER, MARKER_TEXT.as_bytes()).and_then(|()| link_tree(out, &staging)) };
-    let result = copied.map_err(OutputError::from).map_err(E::from).and_then(|previous| {
+    let copied = if claimed { sync_spare(out, &staging) } else { sink.put(MARKER, MARKER_TEXT.as_bytes()).and_then(|()| link_tree(out, &staging)) };
+    let result = copied.map_err(OutputError::from).map_err(E::from).and_then(|()| {
         let value = write(&sink)?;
         let put = sink.put.lock().expect("no writer panics while holding the lock");
-        for rel in previous.iter().filter(|rel| transient(rel) && !put.contains(*rel)) {
-            let path = staging.join(rel);
-            std::fs::remove_file(&path).map_err(|source| E::from(OutputError::Fs(FsError { action: "remove", path, source })))?;
+        let mut changed = std::mem::take(&mut *sink.changed.lock().expect("no writer panics while holding the lock"));
+        for rel in files_of(&staging.join(transient_dir)).into_iter().map(|(rel, _)| format!("{}/{rel}", transient_dir.trim_end_matches('/'))) {
+            if transient(&rel) && !put.contains(&rel) {
+                let path = staging.join(&rel);
+                std::fs::remove_file(&path).map_err(|source| E::from(OutputError::Fs(FsError { action: "remove", path, source })))?;
+                changed.push(rel);
+            }
         }
-        Ok(value)
+        Ok((value, changed))
     });
-    finish(result, &staging, |staging| exchange_in(staging, out))
+    finish(result, &staging, |staging| exchange_in(staging, out)).map(|(value, changed)| {
+        write_changes(&spare, &changed);
+        value
+    })
+}
+
+/// The file in a spare that lists, one site-relative path per line, the files where the spare
+/// differs from the output (see [`publish_reusing`]).
+pub const CHANGES: &str = ".fixbook-changes";
+
+/// Best effort: a spare without the list is compared with the output file by file.
+fn write_changes(spare: &Path, changed: &[String]) {
+    if !spare.join(MARKER).is_file() {
+        return;
+    }
+    let mut text = changed.join("\n");
+    text.push('\n');
+    let tmp = spare.join(format!("{CHANGES}.partial"));
+    if std::fs::write(&tmp, text).is_err() || std::fs::rename(&tmp, spare.join(CHANGES)).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+/// Makes `staging`, the spare of an earlier [`publish_reusing`], a copy of `out`: from the
+/// spare's list of changes when it has one, file by file otherwise.
+fn sync_spare(out: &Path, staging: &Path) -> Result<(), FsError> {
+    let list = staging.join(CHANGES);
+    let Ok(text) = std::fs::read_to_string(&list) else { return sync_tree(out, staging) };
+    std::fs::remove_file(&list).map_err(|source| FsError { action: "remove", path: list.clone(), source })?;
+    let mut missing = Vec::new();
+    for rel in text.lines().filter(|l| !l.is_empty()) {
+        if rel == MARKER || rel.starts_with('/') || rel.split('/').any(|p| p == ".." || p.is_empty()) {
+            // Not a list this module wrote.
+            return sync_tree(out, staging);
+        }
+        let path = staging.join(rel);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(FsError { action: "remove", path, source: e }),
+            _ => {}
+        }
+        if out.join(rel).is_file() {
+            missing.push((out.join(rel), path));
+        }
+    }
+    link_files(missing)
 }
 
 /// A new, empty staging folder (its parent made if needed).
@@ -205,18 +261,16 @@ pub fn publish_file(out: &Path, ours: impl FnOnce(&Path) -> bool, write: impl Fn
     })
 }
 
-/// Every file of `from` (but the marker) linked at the same path in `to`; returns their
-/// site-relative paths.
-fn link_tree(from: &Path, to: &Path) -> Result<Vec<String>, FsError> {
+/// Every file of `from` (but the marker) linked at the same path in `to`.
+fn link_tree(from: &Path, to: &Path) -> Result<(), FsError> {
     let files = files_of(from);
-    link_files(files.iter().map(|(rel, _)| (from.join(rel), to.join(rel))).collect())?;
-    Ok(files.into_iter().map(|(rel, _)| rel).collect())
+    link_files(files.iter().map(|(rel, _)| (from.join(rel), to.join(rel))).collect())
 }
 
 /// Makes `to`, a copy of an earlier `from` made by [`link_tree`] or by this, a copy of `from`
 /// as it is now (but the marker): a file still linked to the same file of `from` is kept,
-/// every other one removed or linked again. Returns the site-relative paths of the files.
-fn sync_tree(from: &Path, to: &Path) -> Result<Vec<String>, FsError> {
+/// every other one removed or linked again.
+fn sync_tree(from: &Path, to: &Path) -> Result<(), FsError> {
     // The two walks are most of the time a warm build spends here: run them side by side.
     let (files, present) = rayon::join(|| files_of(from), || entries_of(to));
     let mut wanted: std::collections::HashMap<&str, Option<u64>> = files.iter().map(|(rel, ino)| (rel.as_str(), *ino)).collect();
@@ -243,8 +297,7 @@ fn sync_tree(from: &Path, to: &Path) -> Result<Vec<String>, FsError> {
     }
     let mut missing: Vec<(PathBuf, PathBuf)> = wanted.into_keys().map(|rel| (from.join(rel), to.join(rel))).collect();
     missing.sort();
-    link_files(missing)?;
-    Ok(files.into_iter().map(|(rel, _)| rel).collect())
+    link_files(missing)
 }
 
 struct Entry {
@@ -512,7 +565,7 @@ mod tests {
         })
         .unwrap();
         // First reuse: links every file, writes what changed, keeps the old site as the spare.
-        publish_reusing::<_, Failed>(&out, &transient, |s| {
+        publish_reusing::<_, Failed>(&out, "search", &transient, |s| {
             s.put("a/index.html", b"a2").map_err(|_| Failed)?;
             s.put("search/t0.bbb.js", b"t").map_err(|_| Failed)
         })
@@ -522,12 +575,25 @@ mod tests {
         assert!(!out.join("search/t0.aaa.js").exists(), "a search file not written again is dropped");
         assert_eq!(read(&spare, "a/index.html"), "a1", "the previous site was not written through a link");
         assert!(spare.join(MARKER).is_file());
-        // The user's changes to the spare are undone, folders it no longer needs are removed.
+        let mut listed: Vec<String> = read(&spare, CHANGES).lines().map(str::to_string).collect();
+        listed.sort();
+        assert_eq!(listed, ["a/index.html", "search/t0.aaa.js", "search/t0.bbb.js"], "the spare lists where it differs");
+        // Second reuse: takes the spare as its staging folder and relinks the files listed.
+        publish_reusing::<_, Failed>(&out, "search", &transient, |s| {
+            s.put("b/index.html", b"b2").map_err(|_| Failed)?;
+            s.put("search/t0.bbb.js", b"t").map_err(|_| Failed)
+        })
+        .unwrap();
+        assert_eq!((read(&out, "a/index.html"), read(&out, "b/index.html"), read(&out, "search/t0.bbb.js")), ("a2".into(), "b2".into(), "t".into()));
+        assert!(!out.join(CHANGES).exists(), "the list stays with the spare");
+        assert_eq!((read(&spare, "a/index.html"), read(&spare, "b/index.html"), read(&spare, CHANGES)), ("a2".into(), "b1".into(), "b/index.html\n".into()));
+        // A spare without its list is compared file by file: changes to it are undone, and
+        // folders the site does not have are removed.
+        std::fs::remove_file(spare.join(CHANGES)).unwrap();
         std::fs::write(spare.join("b/index.html"), "edited").unwrap();
         std::fs::create_dir_all(spare.join("gone/deep")).unwrap();
         std::fs::write(spare.join("gone/deep/x.html"), "x").unwrap();
-        // Second reuse: takes the spare as its staging folder.
-        publish_reusing::<_, Failed>(&out, &transient, |s| {
+        publish_reusing::<_, Failed>(&out, "search", &transient, |s| {
             s.put("b/index.html", b"b1").map_err(|_| Failed)?;
             s.put("search/t0.bbb.js", b"t").map_err(|_| Failed)
         })
@@ -538,7 +604,7 @@ mod tests {
         let names: Vec<String> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         assert_eq!(names.len(), 2, "only the site and its spare: {names:?}");
         // A failed reuse leaves the site as it was; a full build removes the spare.
-        let r: Result<(), Failed> = publish_reusing(&out, &transient, |s| {
+        let r: Result<(), Failed> = publish_reusing(&out, "search", &transient, |s| {
             s.put("a/index.html", b"broken").unwrap();
             Err(Failed)
         });
