@@ -102,7 +102,7 @@ def pagefind_bin():
 def stages(fixbook, kb, out, trash):
     """Fixbook's own split of one build: [(stage, seconds, peak MiB)]."""
     trash.move(out)
-    r = subprocess.run([str(fixbook), "build", str(kb), "--out", str(out), "--timings"], capture_output=True, text=True, check=True)
+    r = subprocess.run([str(fixbook), "build", str(kb), "--out", str(out), "--clean", "--timings"], capture_output=True, text=True, check=True)
     rows = []
     for line in (r.stdout + r.stderr).splitlines():
         parts = line.split()
@@ -139,7 +139,7 @@ def report(args, fixbook, hugo, trash):
     for n in args.sizes:
         kb = corpus(args.work, n, "kb")
         out = args.work / f"out-fixbook-{n}"
-        fx = measure([str(fixbook), "build", str(kb), "--out", str(out), "--quiet"], args.runs,
+        fx = measure([str(fixbook), "build", str(kb), "--out", str(out), "--clean", "--quiet"], args.runs,
                      before=lambda: trash.move(out))
         size, files = du(out)
         rows.append(("Fixbook build + search", n, *fx, size, files))

@@ -142,7 +142,8 @@ pub fn write_cache_file(path: &Path, bytes: &[u8]) {
         }
     }
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
+    // Two builds of one knowledge base at once each write their own.
+    tmp.push(format!(".{}.partial", std::process::id()));
     if std::fs::write(&tmp, bytes).is_ok() {
         let _ = std::fs::rename(&tmp, path);
     }
@@ -164,10 +165,10 @@ pub fn place(r: &Record) -> u64 {
 /// Size and modification time (nanoseconds) of a file.
 pub type FileStamp = (u64, u128);
 
-/// The [`FileStamp`] of every record's file, in the site's order.
-pub fn stamps(site: &Site) -> Vec<Option<FileStamp>> {
-    use rayon::prelude::*;
-    site.records.par_iter().map(|r| file_stamp(&site.root.join(&r.file))).collect()
+/// The [`FileStamp`] of every record's file, in the site's order, from the stamps the load
+/// took (by path as shown).
+pub fn stamps(site: &Site, taken: &std::collections::HashMap<PathBuf, load::Stamp>) -> Vec<Option<FileStamp>> {
+    site.records.iter().map(|r| taken.get(&r.file).and_then(|&(len, modified)| Some((len, nanos(modified?)?)))).collect()
 }
 
 /// What says a record is the one whose search terms a build kept: its id and file stamp.
@@ -194,8 +195,11 @@ pub fn terms_path(state: &Path) -> PathBuf {
 
 fn file_stamp(path: &Path) -> Option<FileStamp> {
     let (len, modified) = load::stamp(path)?;
-    let nanos = modified?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
-    Some((len, nanos))
+    Some((len, nanos(modified?)?))
+}
+
+fn nanos(t: std::time::SystemTime) -> Option<u128> {
+    Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos())
 }
 
 fn marker_stamp(out: &Path) -> Option<(u64, u128, u64)> {

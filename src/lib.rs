@@ -19,12 +19,14 @@ pub mod load;
 pub mod markdown;
 pub mod output;
 pub mod record;
+pub mod record_cache;
 pub mod render;
 pub mod scaffold;
 pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod spanned;
 pub mod theme;
 pub mod url;
 pub mod validate;
@@ -169,15 +171,21 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     if let Some(state) = previous.as_ref().filter(|s| s.unchanged(&opts.root, opts.links, &opts.out, inputs)) {
         return Ok(BuildSummary { records: state.records(), pages: state.pages, files: 0, rendered: 0, seconds: started.elapsed().as_secs_f64(), stages: Vec::new() });
     }
-    let loaded = t.time("load", || load::load(&opts.root));
+    // Kept records and terms hold whatever the build that left them was: only --clean does
+    // without them.
+    let kept_records = if opts.clean { None } else { record_cache::RecordCache::read(&opts.root) };
+    let mut loaded = t.time("load", || match &kept_records {
+        Some(kept) => load::load_kept(&opts.root, kept),
+        None => load::load(&opts.root),
+    });
+    let file_stamps = std::mem::take(&mut loaded.stamps);
     let site = t.time("validate", || validate::validate(loaded)).map_err(BuildError::Invalid)?;
-    let theme = Theme::load(&site.root)?;
-    let stamps = build_state::stamps(&site);
+    let theme = t.time("theme", || Theme::load(&site.root))?;
+    let stamps = build_state::stamps(&site, &file_stamps);
     let changed = previous.and_then(|s| s.changed_pages(&site, opts.links, &opts.out, inputs, &stamps));
     let terms_path = build_state::terms_path(&state_path);
     let keys = build_state::terms_keys(&site, &stamps);
-    // Kept terms hold whatever the build that left them was: only --clean does without them.
-    let kept = if opts.clean { None } else { std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b)) };
+    let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
     let terms = TermsCache { kept, keys: &keys };
     let total_pages = render::page_count(&site);
     let (rendered, files, terms) = match changed {
@@ -195,12 +203,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
             (r.pages, r.files, terms)
         }
     };
-    if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out, total_pages, inputs, &stamps) {
-        state.write(&state_path);
-    }
-    if let Some(terms) = terms {
-        build_state::write_cache_file(&terms_path, &terms);
-    }
+    t.time("keep", || {
+        if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out, total_pages, inputs, &stamps) {
+            state.write(&state_path);
+        }
+        if let Some(terms) = terms {
+            build_state::write_cache_file(&terms_path, &terms);
+        }
+        build_state::write_cache_file(&record_cache::path(&opts.root), &record_cache::RecordCache::encode(&site, &file_stamps, kept_records.as_ref()));
+    });
     let seconds = started.elapsed().as_secs_f64();
     Ok(BuildSummary { records: site.records.len(), pages: total_pages, files, rendered, seconds, stages: t.into_stages() })
 }

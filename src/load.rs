@@ -26,6 +26,8 @@ pub struct Loaded {
     pub ids: HashSet<RecordId>,
     pub errors: Vec<Diagnostic>,
     pub sources: Sources,
+    /// The stamp of every record file read, by the path it is shown as.
+    pub stamps: HashMap<PathBuf, Stamp>,
 }
 
 /// Where record text can be read again to quote it in an error found after parsing.
@@ -61,7 +63,7 @@ pub fn load_from_memory(site_toml: &str, records: &[(&str, &str)]) -> Loaded {
         texts.insert(shown_as, text.to_string());
     }
     let ids = records.iter().map(|(id, _)| RecordId(id.to_string())).collect();
-    Loaded { root: PathBuf::new(), config, records: parsed, ids, errors, sources: Sources::Memory(texts) }
+    Loaded { root: PathBuf::new(), config, records: parsed, ids, errors, sources: Sources::Memory(texts), stamps: HashMap::new() }
 }
 
 /// A record file found by the walk, before it is read.
@@ -74,17 +76,8 @@ pub struct Found {
 }
 
 pub fn load(root: &Path) -> Loaded {
-    load_with(root, None)
+    load_with(root, &NothingKept, None)
 }
-
-/// What a file's parse gave, kept while the file keeps its size and modification time.
-#[derive(Debug, Default)]
-pub struct FileCache {
-    files: HashMap<PathBuf, (Stamp, Parsed)>,
-}
-
-/// One file's parse: the record, or every error in it.
-pub type Parsed = Result<Record, Vec<Diagnostic>>;
 
 /// Size and modification time: a file whose stamp is unchanged is not read again.
 pub type Stamp = (u64, Option<std::time::SystemTime>);
@@ -94,16 +87,36 @@ pub fn stamp(path: &Path) -> Option<Stamp> {
     m.is_file().then(|| (m.len(), m.modified().ok()))
 }
 
-impl FileCache {
-    /// The parse of `f`, read again only if the file changed since it was cached.
-    fn parse(&self, f: &Found, keep: bool) -> (Option<Stamp>, Parsed) {
-        let now = if keep { stamp(&f.path) } else { None };
-        match self.files.get(&f.path) {
-            Some((then, result)) if now.is_some() && now.as_ref() == Some(then) => (now, result.clone()),
-            _ => (now, Record::from_file(&f.path, &f.shown_as, f.id.clone())),
-        }
-    }
+/// One file's parse: the record, or every error in it.
+pub type Parsed = Result<Record, Vec<Diagnostic>>;
 
+/// Parses kept from an earlier load: a file that still has the stamp it had then is not read.
+pub trait Kept: Sync {
+    /// The parse of `f` if it was kept when the file had the stamp it has `now`.
+    fn parsed(&self, f: &Found, now: &Stamp) -> Option<Parsed>;
+}
+
+struct NothingKept;
+
+impl Kept for NothingKept {
+    fn parsed(&self, _: &Found, _: &Stamp) -> Option<Parsed> {
+        None
+    }
+}
+
+/// What a file's parse gave, kept in memory while the file keeps its size and modification time.
+#[derive(Debug, Default)]
+pub struct FileCache {
+    files: HashMap<PathBuf, (Stamp, Parsed)>,
+}
+
+impl Kept for FileCache {
+    fn parsed(&self, f: &Found, now: &Stamp) -> Option<Parsed> {
+        self.files.get(&f.path).filter(|(then, _)| then == now).map(|(_, result)| result.clone())
+    }
+}
+
+impl FileCache {
     /// The cached stamp of a record file, if it has been parsed.
     pub fn stamp_of(&self, path: &Path) -> Option<&Stamp> {
         self.files.get(path).map(|(s, _)| s)
@@ -117,10 +130,22 @@ impl FileCache {
 /// Like [`load`], but files unchanged since `cache` last saw them are not parsed again, and
 /// `cache` is left holding this load's files.
 pub fn load_cached(root: &Path, cache: &mut FileCache) -> Loaded {
-    load_with(root, Some(cache))
+    let mut files = HashMap::new();
+    let loaded = load_with(root, &*cache, Some(&mut |f: &Found, stamp: &Stamp, result: &Parsed| {
+        files.insert(f.path.clone(), (*stamp, result.clone()));
+    }));
+    cache.files = files;
+    loaded
 }
 
-fn load_with(root: &Path, mut cache: Option<&mut FileCache>) -> Loaded {
+/// Like [`load`], taking from `kept` what it holds of files unchanged since.
+pub fn load_kept(root: &Path, kept: &dyn Kept) -> Loaded {
+    load_with(root, kept, None)
+}
+
+type OnParsed<'a> = &'a mut dyn FnMut(&Found, &Stamp, &Parsed);
+
+fn load_with(root: &Path, kept: &dyn Kept, mut on_parsed: Option<OnParsed>) -> Loaded {
     let mut errors = Vec::new();
     let config = match SiteConfig::from_file(&root.join(SITE_FILE), Path::new(SITE_FILE)) {
         Ok(c) => Some(c),
@@ -131,25 +156,32 @@ fn load_with(root: &Path, mut cache: Option<&mut FileCache>) -> Loaded {
     };
     let (found, walk_errors) = walk(root);
     errors.extend(walk_errors);
-    let empty = FileCache::default();
-    let reuse = cache.as_deref().unwrap_or(&empty);
-    let parsed: Vec<(Option<Stamp>, Parsed)> = found.par_iter().map(|f| reuse.parse(f, cache.is_some())).collect();
+    // The stamp is taken before the file is read: an edit made while it is read shows as a
+    // change next time.
+    let parsed: Vec<(Option<Stamp>, Parsed)> = found
+        .par_iter()
+        .map(|f| {
+            let now = stamp(&f.path);
+            let result = now.as_ref().and_then(|s| kept.parsed(f, s)).unwrap_or_else(|| Record::from_file(&f.path, &f.shown_as, f.id.clone()));
+            (now, result)
+        })
+        .collect();
     let mut records = Vec::with_capacity(parsed.len());
-    let mut kept = HashMap::with_capacity(parsed.len());
+    let mut stamps = HashMap::with_capacity(parsed.len());
     for (f, (stamp, result)) in found.iter().zip(parsed) {
-        if let (Some(stamp), Some(_)) = (stamp, cache.as_ref()) {
-            kept.insert(f.path.clone(), (stamp, result.clone()));
+        if let Some(stamp) = stamp {
+            if let Some(on_parsed) = on_parsed.as_mut() {
+                on_parsed(f, &stamp, &result);
+            }
+            stamps.insert(f.shown_as.clone(), stamp);
         }
         match result {
             Ok(r) => records.push(r),
             Err(e) => errors.extend(e),
         }
     }
-    if let Some(cache) = cache.as_mut() {
-        cache.files = kept;
-    }
     let ids = found.into_iter().map(|f| f.id).collect();
-    Loaded { root: root.to_path_buf(), config, records, ids, errors, sources: Sources::Disk(root.to_path_buf()) }
+    Loaded { root: root.to_path_buf(), config, records, ids, errors, sources: Sources::Disk(root.to_path_buf()), stamps }
 }
 
 /// Every `*.toml` under `content/`, sorted by id. Hidden files and folders are skipped;

@@ -48,7 +48,8 @@ enum Command {
         /// share or opening the files straight from disk.
         #[arg(long)]
         relative_links: bool,
-        /// Render every page, even those unchanged since the last build into the same folder.
+        /// Build from nothing: read and analyse every record and render every page, ignoring
+        /// what earlier builds kept in DIR/.fixbook-cache/.
         #[arg(long)]
         clean: bool,
         /// Print where the time went, stage by stage, with the peak memory after each.

@@ -6,14 +6,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
-use toml::Spanned;
+pub use crate::spanned::Spanned;
 
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::schema;
 use crate::markdown;
 
 /// A record's id: its path under `content/` without `.toml`, `/`-separated.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RecordId(pub String);
 
 impl RecordId {
@@ -118,12 +118,20 @@ impl Date {
 
 impl Serialize for Date {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            (self.year, self.month, self.day).serialize(s)
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        if !d.is_human_readable() {
+            let (year, month, day) = <(u16, u8, u8)>::deserialize(d)?;
+            return Ok(Date { year, month, day });
+        }
         let dt = toml::value::Datetime::deserialize(d)?;
         match (dt.date, dt.time) {
             (Some(date), None) => Ok(Date { year: date.year, month: date.month, day: date.day }),
@@ -193,7 +201,7 @@ pub struct Faq {
 
 /// A link to another record written in Markdown as `@/product/code`, found at parse time so
 /// that an unknown id can be reported with its position.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordLink {
     pub target: RecordId,
     /// The `#anchor` after the id, if any.
@@ -205,7 +213,8 @@ pub struct RecordLink {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
-    #[serde(skip_deserializing)]
+    /// Written to records.json by its entry, before the fields.
+    #[serde(skip)]
     pub id: RecordId,
     /// The file as shown in messages (relative to the knowledge-base root).
     #[serde(skip)]

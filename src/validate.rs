@@ -11,7 +11,7 @@ use crate::url;
 
 /// Checks what `load` parsed and returns the site, or every error of both stages.
 pub fn validate(loaded: Loaded) -> Result<Site, Diagnostics> {
-    let Loaded { root, config, records, ids, mut errors, sources } = loaded;
+    let Loaded { root, config, records, ids, mut errors, sources, .. } = loaded;
     let mut id_list: Vec<&str> = ids.iter().map(RecordId::as_str).collect();
     id_list.sort_unstable();
     let products: Option<Vec<&str>> = config.as_ref().map(|c| c.product_keys().collect());

@@ -133,6 +133,7 @@ fn records_json(site: &Site) -> Vec<u8> {
 struct Entry<'a> {
     url: String,
     product_name: &'a str,
+    id: &'a str,
     #[serde(flatten)]
     record: &'a Record,
 }
@@ -149,7 +150,7 @@ struct Doc<'a> {
 fn entry(site: &Site, i: usize) -> Entry<'_> {
     let c = &site.config;
     let r = &site.records[i];
-    Entry { url: format!("{}{}", c.base_url(), site.paths[i]), product_name: c.product(r.product()).map_or(r.product(), |p| p.name.as_str()), record: r }
+    Entry { url: format!("{}{}", c.base_url(), site.paths[i]), product_name: c.product(r.product()).map_or(r.product(), |p| p.name.as_str()), id: r.id.as_str(), record: r }
 }
 
 #[cfg(test)]

@@ -1,0 +1,133 @@
+//! Records parsed by the last build, kept in `.fixbook-cache/records.bin` so that the next
+//! build reads again only the files that changed. Parsing TOML is most of a build's loading:
+//! at 10,000 records, reading this file back takes a fraction of it.
+//!
+//! Only records that parsed are kept, each under the path and stamp (size, modification time)
+//! its file had when it was read; a build of another Fixbook version, or of a file it cannot
+//! read, parses everything.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::load::{Found, Kept, Parsed, Stamp};
+use crate::record::{Record, RecordId, RecordLink};
+use crate::site::Site;
+
+const FILE: &str = "records.bin";
+/// The first bytes of the file: its format, and the version of Fixbook, whose records may be
+/// another shape.
+const MAGIC: &[u8] = concat!("fixbook-records 1 ", env!("CARGO_PKG_VERSION"), "\n").as_bytes();
+
+/// Where the records of the knowledge base at `root` are kept.
+pub fn path(root: &Path) -> PathBuf {
+    root.join(crate::search::engine::CACHE_DIR).join(FILE)
+}
+
+/// One file's entry: where its record is in the file.
+#[derive(Serialize, Deserialize)]
+struct Entry<'a> {
+    path: &'a str,
+    len: u64,
+    /// Modification time in nanoseconds since 1970.
+    modified: u128,
+    record: &'a [u8],
+}
+
+/// What a record is besides the fields read from TOML (`file` is the entry's path).
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    id: RecordId,
+    links: Vec<RecordLink>,
+    record: Record,
+}
+
+/// The records of one cache file, read back only for the files asked for.
+pub struct RecordCache {
+    bytes: Vec<u8>,
+    /// Path as shown -> (stamp, range of the record in `bytes`).
+    entries: HashMap<String, ((u64, u128), std::ops::Range<usize>)>,
+}
+
+impl RecordCache {
+    /// The cache at `root`, if there is one this version wrote.
+    pub fn read(root: &Path) -> Option<RecordCache> {
+        RecordCache::from_bytes(std::fs::read(path(root)).ok()?)
+    }
+
+    fn from_bytes(bytes: Vec<u8>) -> Option<RecordCache> {
+        let body = bytes.strip_prefix(MAGIC)?;
+        let list: Vec<Entry> = postcard::from_bytes(body).ok()?;
+        let base = bytes.as_ptr() as usize;
+        let entries = list.iter().map(|e| (e.path.to_string(), ((e.len, e.modified), e.record.as_ptr() as usize - base..e.record.as_ptr() as usize - base + e.record.len()))).collect();
+        Some(RecordCache { bytes, entries })
+    }
+
+    /// The cache of `site`'s records, whose files had `stamps` (by path as shown) when read;
+    /// a record `previous` holds under the same stamp is copied from it as it is.
+    pub fn encode(site: &Site, stamps: &HashMap<PathBuf, Stamp>, previous: Option<&RecordCache>) -> Vec<u8> {
+        type Blob<'a> = (&'a str, (u64, u128), std::borrow::Cow<'a, [u8]>);
+        let blobs: Vec<Option<Blob>> = site
+            .records
+            .par_iter()
+            .map(|r| {
+                let stamp = nanos(stamps.get(&r.file)?)?;
+                let path = r.file.to_str()?;
+                if let Some((_, range)) = previous.and_then(|p| p.entries.get(path)).filter(|(then, _)| *then == stamp) {
+                    return Some((path, stamp, std::borrow::Cow::Borrowed(&previous?.bytes[range.clone()])));
+                }
+                let stored = Stored { id: r.id.clone(), links: r.links.clone(), record: r.clone() };
+                Some((path, stamp, std::borrow::Cow::Owned(postcard::to_stdvec(&stored).ok()?)))
+            })
+            .collect();
+        let list: Vec<Entry> = blobs.iter().flatten().map(|(path, (len, modified), record)| Entry { path, len: *len, modified: *modified, record }).collect();
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend(postcard::to_stdvec(&list).expect("records serialise"));
+        bytes
+    }
+}
+
+impl Kept for RecordCache {
+    fn parsed(&self, f: &Found, now: &Stamp) -> Option<Parsed> {
+        let (then, range) = self.entries.get(f.shown_as.to_str()?)?;
+        if Some(*then) != nanos(now) {
+            return None;
+        }
+        let stored: Stored = postcard::from_bytes(&self.bytes[range.clone()]).ok()?;
+        (stored.id == f.id).then(|| Ok(Record { id: stored.id, file: f.shown_as.clone(), links: stored.links, ..stored.record }))
+    }
+}
+
+fn nanos(stamp: &Stamp) -> Option<(u64, u128)> {
+    Some((stamp.0, stamp.1?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::load_from_memory;
+    use crate::validate::validate;
+
+    #[test]
+    fn a_kept_record_is_the_record_parsed() {
+        let site_toml = "title = \"T\"\nbase_url = \"https://h.example/\"\nlanguage = \"en\"\n[products.p]\nname = \"P\"\n";
+        let a = "code = \"0x1\"\nproduct = \"p\"\ntitle = \"Printer\"\nsummary = \"See [two](@/p/2).\"\nupdated = 2026-11-20\nrelated = [\"p/2\"]\n[[causes]]\nid = \"c\"\ntitle = \"Cause\"\nlikelihood = \"high\"\n[[fixes]]\ntitle = \"Fix\"\ndifficulty = \"easy\"\ncauses = [\"c\"]\n";
+        let b = "code = \"0x2\"\nproduct = \"p\"\ntitle = \"Spooler\"\nsummary = \"s\"\n";
+        let site = validate(load_from_memory(site_toml, &[("p/1", a), ("p/2", b)])).unwrap();
+        let when = Some(std::time::UNIX_EPOCH + std::time::Duration::from_nanos(1_700_000_000_123_456_789));
+        let stamps: HashMap<PathBuf, Stamp> = site.records.iter().map(|r| (r.file.clone(), (7, when))).collect();
+        let bytes = RecordCache::encode(&site, &stamps, None);
+        let cache = RecordCache::from_bytes(bytes.clone()).unwrap();
+        assert_eq!(RecordCache::encode(&site, &stamps, Some(&cache)), bytes, "records kept are copied as they are");
+        let found = |r: &Record| Found { path: PathBuf::from("/kb").join(&r.file), shown_as: r.file.clone(), id: r.id.clone() };
+        let r = &site.records[0];
+        let kept = cache.parsed(&found(r), &(7, when)).unwrap().unwrap();
+        assert_eq!(format!("{kept:?}"), format!("{r:?}"), "spans, links and dates survive");
+        assert!(cache.parsed(&found(r), &(8, when)).is_none(), "a file of another size is read again");
+        let mut bytes = RecordCache::encode(&site, &stamps, None);
+        bytes[MAGIC.len() - 2] = b'x';
+        assert!(RecordCache::from_bytes(bytes).is_none(), "another version's cache is not read");
+    }
+}
