@@ -335,9 +335,14 @@ fn build_again_renders_only_what_changed() {
     assert_eq!(terms.len(), 1, "one build keeps its search terms");
     let bytes = std::fs::read(&terms[0]).unwrap();
     std::fs::write(&terms[0], &bytes[..bytes.len() / 2]).unwrap();
+    // So are the records kept: that build parses every file.
+    let records = root.join(".fixbook-cache/records.bin");
+    let records_bytes = std::fs::read(&records).unwrap();
+    std::fs::write(&records, &records_bytes[..records_bytes.len() / 3]).unwrap();
     edit(&rec, "Check that the host", "First check that the host");
     let body = build(false);
     assert!(std::fs::read(&terms[0]).unwrap().len() >= bytes.len(), "the terms were kept again, whole");
+    assert!(std::fs::read(&records).unwrap().len() >= records_bytes.len(), "and the records");
     assert_eq!(body.rendered, 1, "a body edit renders one page");
     assert!(std::fs::read_to_string(&page).unwrap().contains("First check that the host"));
     assert!(!std::fs::read_to_string(&kept).unwrap().contains("First check that the host"), "the previous file was not written through");
