@@ -16,6 +16,7 @@ use crate::load::{self, FileCache, CONTENT_DIR};
 use crate::output::MemorySink;
 use crate::record::{Record, RecordId};
 use crate::render::{self, PageSet};
+use crate::search::terms::{Kept, Terms};
 use crate::site::Site;
 use crate::theme::Theme;
 use crate::build_state::{card, place};
@@ -53,15 +54,20 @@ pub struct Live {
     /// The last update failed: the site in memory is older than some file, so the next
     /// update looks at everything.
     failed: bool,
+    /// The search terms of the last index built, by record key: the next index analyses
+    /// only the records that changed. Away while an [`IndexJob`] has them.
+    terms: Option<Kept>,
 }
 
 impl Live {
     /// Loads, validates and renders the whole site into memory.
     pub fn build(root: &Path, style: LinkStyle) -> Result<Live, BuildError> {
+        // Files are known by their full path: the watcher reports them so.
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let mut cache = FileCache::default();
-        let (site, theme) = load_full(root, &mut cache)?;
+        let (site, theme) = load_full(&root, &mut cache)?;
         let files = render_all(&site, &theme, style)?;
-        Ok(Live { root: root.to_path_buf(), style, cache, theme, site, files: Arc::new(files), previous_search: BTreeSet::new(), index_stale: false, generation: 0, index_generation: 0, failed: false })
+        Ok(Live { root, style, cache, theme, site, files: Arc::new(files), previous_search: BTreeSet::new(), index_stale: false, generation: 0, index_generation: 0, failed: false, terms: None })
     }
 
     pub fn files(&self) -> Arc<Files> {
@@ -92,20 +98,29 @@ impl Live {
     /// The search index and data files for the current records, replacing the stale ones.
     pub fn refresh_index(&mut self) {
         if let Some(job) = self.index_job() {
-            let files = job.run();
-            self.install_index(job.generation, files);
+            let built = job.run();
+            self.install_index(built);
         }
     }
 
     /// When the index is stale: the work of rebuilding it, on a copy of the records, to run
     /// on another thread while pages go on being rebuilt.
-    pub fn index_job(&self) -> Option<IndexJob> {
-        self.index_stale.then(|| IndexJob { generation: self.generation, site: self.site.clone(), style: self.style })
+    pub fn index_job(&mut self) -> Option<IndexJob> {
+        if !self.index_stale {
+            return None;
+        }
+        let stamps: std::collections::HashMap<PathBuf, load::Stamp> =
+            self.site.records.iter().filter_map(|r| Some((r.file.clone(), *self.cache.stamp_of(&self.site.root.join(&r.file))?))).collect();
+        let keys = crate::build_state::terms_keys(&self.site, &crate::build_state::stamps(&self.site, &stamps));
+        Some(IndexJob { generation: self.generation, site: self.site.clone(), style: self.style, kept: self.terms.take(), keys })
     }
 
     /// Puts in the index an [`IndexJob`] made, if it is newer than the one served. When the
     /// records changed again since, it still replaces an older index, and stays stale.
-    pub fn install_index(&mut self, generation: u64, fresh: Vec<(String, Vec<u8>)>) -> bool {
+    pub fn install_index(&mut self, built: BuiltIndex) -> bool {
+        let BuiltIndex { generation, files: fresh, terms } = built;
+        // Terms are kept by record key, so even an index that is not served leaves good ones.
+        self.terms = Some(terms);
         if generation <= self.index_generation || !self.index_stale {
             return false;
         }
@@ -230,13 +245,27 @@ pub struct IndexJob {
     pub generation: u64,
     site: Site,
     style: LinkStyle,
+    kept: Option<Kept>,
+    /// The key of each record's terms.
+    keys: Vec<Vec<u8>>,
+}
+
+/// What an [`IndexJob`] made: the index and data files, and the terms to keep.
+pub struct BuiltIndex {
+    pub generation: u64,
+    pub files: Vec<(String, Vec<u8>)>,
+    terms: Kept,
 }
 
 impl IndexJob {
-    pub fn run(&self) -> Vec<(String, Vec<u8>)> {
-        let mut files = crate::search::index::build(&self.site);
+    pub fn run(self) -> BuiltIndex {
+        let terms = match self.kept {
+            Some(kept) => kept.update(&self.site, &self.keys),
+            None => Terms::analyse(&self.site),
+        };
+        let mut files = crate::search::index::build_from(&self.site, &terms);
         files.extend(render::data_files(&self.site, self.style));
-        files
+        BuiltIndex { generation: self.generation, files, terms: Kept::new(terms, self.keys) }
     }
 }
 

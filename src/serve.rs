@@ -90,7 +90,7 @@ pub fn serve(opts: &ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), 
 enum Message {
     Changed(notify::Event),
     /// A search index built on another thread, for the records of this generation.
-    Index { generation: u64, files: Vec<(String, Vec<u8>)>, millis: u128 },
+    Index { built: crate::incremental::BuiltIndex, millis: u128 },
 }
 
 /// One burst of changes: the paths, whether everything must be looked at, and any index
@@ -128,23 +128,26 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &S
     // One index job at a time, on a pool of its own so that page rebuilds keep the others.
     let index_pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().ok().map(Arc::new);
     let mut indexing = false;
-    let start_index = |live: &Live, indexing: &mut bool| {
-        let Some(job) = live.index_job().filter(|_| !*indexing) else { return };
+    let start_index = |live: &mut Live, indexing: &mut bool| {
+        if *indexing {
+            return;
+        }
+        let Some(job) = live.index_job() else { return };
         *indexing = true;
         let (to_loop, pool) = (to_loop.clone(), index_pool.clone());
         std::thread::spawn(move || {
             let started = Instant::now();
-            let files = match pool {
+            let built = match pool {
                 Some(pool) => pool.install(|| job.run()),
                 None => job.run(),
             };
-            let _ = to_loop.send(Message::Index { generation: job.generation, files, millis: started.elapsed().as_millis() });
+            let _ = to_loop.send(Message::Index { built, millis: started.elapsed().as_millis() });
         });
     };
     let install = |live: &mut Live, m: Message, indexing: &mut bool| {
-        if let Message::Index { generation, files, millis } = m {
+        if let Message::Index { built, millis } = m {
             *indexing = false;
-            if live.install_index(generation, files) {
+            if live.install_index(built) {
                 // Only the index changes: an error shown for the pages stays shown.
                 drop(publish(state, live));
                 eprintln!("search index rebuilt in {millis} ms");
@@ -157,7 +160,7 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &S
             index => {
                 install(&mut live, index, &mut indexing);
                 // Records changed while it was built: build it again.
-                start_index(&live, &mut indexing);
+                start_index(&mut live, &mut indexing);
                 continue;
             }
         };
@@ -166,14 +169,14 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &S
             install(&mut live, index, &mut indexing);
         }
         if paths.is_empty() && !everything {
-            start_index(&live, &mut indexing);
+            start_index(&mut live, &mut indexing);
             continue;
         }
         let started = Instant::now();
         let result = live.update(if everything { &[] } else { &paths });
         let event = match result {
             Ok(Update::Nothing) => {
-                start_index(&live, &mut indexing);
+                start_index(&mut live, &mut indexing);
                 continue;
             }
             Ok(update) => {
@@ -197,7 +200,7 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &S
         // After the reload, away from this loop: the search index and data files, which
         // depend on every record. Pages go on being rebuilt meanwhile; an index of records
         // that changed again still replaces an older one, and another is started.
-        start_index(&live, &mut indexing);
+        start_index(&mut live, &mut indexing);
     }
 }
 
