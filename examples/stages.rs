@@ -1,12 +1,13 @@
 //! Times the CPU-bound stages of a build alone, with nothing written to disk:
 //!
-//!     cargo run --release --example stages -- KB [index|index-kept|render|render-tera] [runs]
+//!     cargo run --release --example stages -- KB [index|index-kept|data|render|render-tera] [runs]
 //!
 //! `fixbook build --timings` runs render and index side by side and writes files, so neither
 //! stage's own cost shows there; this loads the knowledge base once and runs one stage
 //! `runs` times (default 3), rendering into a sink that keeps nothing. Uses the system
 //! allocator, not the binary's mimalloc: compare runs of this example with each other.
 //! `index-kept` times the index from terms analysed beforehand, as an incremental build makes it.
+//! `data` makes the sitemap, feed and records.json alone.
 //! `render-tera` renders record pages through the Tera templates even though the default
 //! theme's are not overridden, to show what writing them without Tera buys.
 
@@ -24,7 +25,7 @@ impl fixbook::output::Sink for Discard {
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(root) = args.next().map(std::path::PathBuf::from) else {
-        eprintln!("usage: cargo run --release --example stages -- KB [index|index-kept|render|render-tera] [runs]");
+        eprintln!("usage: cargo run --release --example stages -- KB [index|index-kept|data|render|render-tera] [runs]");
         std::process::exit(2);
     };
     let stage = args.next().unwrap_or_else(|| "index".into());
@@ -56,12 +57,17 @@ fn main() {
                 let files = fixbook::search::index::build_from(&site, &terms);
                 eprintln!("index from kept terms: {:.3} s, {} files", t.elapsed().as_secs_f64(), files.len());
             }
+            "data" => {
+                let files = fixbook::render::data_files(&site, fixbook::LinkStyle::Absolute);
+                let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+                eprintln!("data files: {:.3} s, {} files, {bytes} bytes", t.elapsed().as_secs_f64(), files.len());
+            }
             "render" | "render-tera" => {
                 let r = fixbook::render::render(&site, &theme, &Discard, fixbook::LinkStyle::Absolute, &fixbook::render::PageSet::all(), &|| {}).expect("the site renders");
                 eprintln!("{stage}: {:.3} s, {} files", t.elapsed().as_secs_f64(), r.files);
             }
             other => {
-                eprintln!("unknown stage {other}: index, index-kept, render or render-tera");
+                eprintln!("unknown stage {other}: index, index-kept, data, render or render-tera");
                 std::process::exit(2);
             }
         }

@@ -41,12 +41,13 @@ impl Site {
                 }
             }
         }
-        let code_order = |a: &usize, b: &usize| code_sort_key(records[*a].code()).cmp(&code_sort_key(records[*b].code()));
+        // Keys made once per record, not twice per comparison.
+        let keys: Vec<(String, String)> = records.iter().map(|r| code_sort_key(r.code())).collect();
         for list in by_product.values_mut() {
-            list.sort_by(code_order);
+            list.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
         }
         for (_, list) in by_tag.values_mut() {
-            list.sort_by(code_order);
+            list.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
         }
         Site { root, config, records, paths, by_id, by_product, by_tag }
     }
