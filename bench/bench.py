@@ -6,7 +6,8 @@ Pagefind (search index of Hugo's output) on the same generated corpus, in the sa
     python3 bench/bench.py --sizes 100000 --runs 1        # opt-in: about 10 minutes
 
 For each size it generates a corpus with ../shared/bench/gen_corpus.py (kb and hugo formats,
-seed 1, cached between runs), runs each job once to warm the page cache, then `--runs` more
+seed 1, cached between runs), runs each job once to warm the page cache (Fixbook with
+`--clean`, so that it builds from nothing every time), then `--runs` more
 times, and prints the median wall time (min-max), the median peak memory, output size and
 file count, the ratio (Hugo + Pagefind) / Fixbook, and Fixbook's time per stage (`--timings`).
 Hugo is measured when `hugo` is on PATH (apt-get install hugo); Pagefind 1.6 is installed

@@ -6,6 +6,7 @@
 //! are always written again: they depend on every record.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -134,6 +135,11 @@ impl BuildState {
 /// Writes a file of `.fixbook-cache/` whole or not at all, best effort: a build that finds
 /// no cache file does the work the file would have saved.
 pub fn write_cache_file(path: &Path, bytes: &[u8]) {
+    write_cache_with(path, &mut |file| file.write_all(bytes));
+}
+
+/// [`write_cache_file`] with what `write` writes, through a buffer.
+pub fn write_cache_with(path: &Path, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
         let cache = dir.parent().unwrap_or(dir);
@@ -144,8 +150,15 @@ pub fn write_cache_file(path: &Path, bytes: &[u8]) {
     let mut tmp = path.as_os_str().to_owned();
     // Two builds of one knowledge base at once each write their own.
     tmp.push(format!(".{}.partial", std::process::id()));
-    if std::fs::write(&tmp, bytes).is_ok() {
+    let written = std::fs::File::create(&tmp).and_then(|file| {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+        write(&mut buffered)?;
+        buffered.flush()
+    });
+    if written.is_ok() {
         let _ = std::fs::rename(&tmp, path);
+    } else {
+        let _ = std::fs::remove_file(&tmp);
     }
 }
 

@@ -180,38 +180,46 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     });
     let file_stamps = std::mem::take(&mut loaded.stamps);
     let site = t.time("validate", || validate::validate(loaded)).map_err(BuildError::Invalid)?;
-    let theme = t.time("theme", || Theme::load(&site.root))?;
-    let stamps = build_state::stamps(&site, &file_stamps);
-    let changed = previous.and_then(|s| s.changed_pages(&site, opts.links, &opts.out, inputs, &stamps));
-    let terms_path = build_state::terms_path(&state_path);
-    let keys = build_state::terms_keys(&site, &stamps);
-    let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
-    let terms = TermsCache { kept, keys: &keys };
-    let total_pages = render::page_count(&site);
-    let (rendered, files, terms) = match changed {
-        Some(set) if set.is_empty() => (0, 0, None),
-        // Files that came out as they were are not counted: they were left alone.
-        Some(set) => t.time("write", || {
-            output::publish_reusing(&opts.out, search::index::DIR, &search::index::is_index_file, |sink| {
-                write_pages(&site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|(r, terms)| (r.pages, sink.written(), terms))
-            })
-        })?,
-        None => {
-            let bar = progress_bar(opts.progress, site.records.len());
-            let (r, terms) = t.time("write", || output::publish(&opts.out, |sink| write_pages(&site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms))))?;
-            bar.finish_and_clear();
-            (r.pages, r.files, terms)
-        }
-    };
-    t.time("keep", || {
-        if let Some(state) = build_state::BuildState::new(&site, opts.links, &opts.out, total_pages, inputs, &stamps) {
-            state.write(&state_path);
-        }
-        if let Some(terms) = terms {
-            build_state::write_cache_file(&terms_path, &terms);
-        }
-        build_state::write_cache_file(&record_cache::path(&opts.root), &record_cache::RecordCache::encode(&site, &file_stamps, kept_records.as_ref()));
-    });
+    // The records are kept while the pages are made: they are known now, and valid whatever
+    // becomes of this build (at 100,000 records the file is some 230 MB).
+    let (site, kept_records, file_stamps) = (&site, &kept_records, &file_stamps);
+    let (rendered, files, total_pages) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            t.time("keep records", || build_state::write_cache_with(&record_cache::path(&opts.root), &mut |out| record_cache::RecordCache::write(out, site, file_stamps, kept_records.as_ref())))
+        });
+        let theme = t.time("theme", || Theme::load(&site.root))?;
+        let stamps = build_state::stamps(site, file_stamps);
+        let changed = previous.and_then(|s| s.changed_pages(site, opts.links, &opts.out, inputs, &stamps));
+        let terms_path = build_state::terms_path(&state_path);
+        let keys = build_state::terms_keys(site, &stamps);
+        let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
+        let terms = TermsCache { kept, keys: &keys };
+        let total_pages = render::page_count(site);
+        let (rendered, files, terms) = match changed {
+            Some(set) if set.is_empty() => (0, 0, None),
+            // Files that came out as they were are not counted: they were left alone.
+            Some(set) => t.time("write", || {
+                output::publish_reusing(&opts.out, search::index::DIR, &search::index::is_index_file, |sink| {
+                    write_pages(site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|(r, terms)| (r.pages, sink.written(), terms))
+                })
+            })?,
+            None => {
+                let bar = progress_bar(opts.progress, site.records.len());
+                let (r, terms) = t.time("write", || output::publish(&opts.out, |sink| write_pages(site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms))))?;
+                bar.finish_and_clear();
+                (r.pages, r.files, terms)
+            }
+        };
+        t.time("keep", || {
+            if let Some(state) = build_state::BuildState::new(site, opts.links, &opts.out, total_pages, inputs, &stamps) {
+                state.write(&state_path);
+            }
+            if let Some(terms) = terms {
+                build_state::write_cache_file(&terms_path, &terms);
+            }
+        });
+        Ok::<_, BuildError>((rendered, files, total_pages))
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(BuildSummary { records: site.records.len(), pages: total_pages, files, rendered, seconds, stages: t.into_stages() })
 }

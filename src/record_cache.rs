@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::load::{Found, Kept, Parsed, Stamp};
@@ -68,24 +67,41 @@ impl RecordCache {
     /// The cache of `site`'s records, whose files had `stamps` (by path as shown) when read;
     /// a record `previous` holds under the same stamp is copied from it as it is.
     pub fn encode(site: &Site, stamps: &HashMap<PathBuf, Stamp>, previous: Option<&RecordCache>) -> Vec<u8> {
-        type Blob<'a> = (&'a str, (u64, u128), std::borrow::Cow<'a, [u8]>);
-        let blobs: Vec<Option<Blob>> = site
-            .records
-            .par_iter()
-            .map(|r| {
-                let stamp = nanos(stamps.get(&r.file)?)?;
-                let path = r.file.to_str()?;
-                if let Some((_, range)) = previous.and_then(|p| p.entries.get(path)).filter(|(then, _)| *then == stamp) {
-                    return Some((path, stamp, std::borrow::Cow::Borrowed(&previous?.bytes[range.clone()])));
-                }
-                let stored = Stored { id: r.id.clone(), links: r.links.clone(), record: r.clone() };
-                Some((path, stamp, std::borrow::Cow::Owned(postcard::to_stdvec(&stored).ok()?)))
-            })
-            .collect();
-        let list: Vec<Entry> = blobs.iter().flatten().map(|(path, (len, modified), record)| Entry { path, len: *len, modified: *modified, record }).collect();
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend(postcard::to_stdvec(&list).expect("records serialise"));
+        let mut bytes = Vec::new();
+        RecordCache::write(&mut bytes, site, stamps, previous).expect("writing to memory succeeds");
         bytes
+    }
+
+    /// [`RecordCache::encode`] into `out`, some records at a time, so that the whole file (230
+    /// MB at 100,000 records) is never in memory while the pages are being made.
+    pub fn write(out: &mut dyn std::io::Write, site: &Site, stamps: &HashMap<PathBuf, Stamp>, previous: Option<&RecordCache>) -> std::io::Result<()> {
+        let kept: Vec<(&Record, &str, (u64, u128))> =
+            site.records.iter().filter_map(|r| Some((r, r.file.to_str()?, nanos(stamps.get(&r.file)?)?))).collect();
+        out.write_all(MAGIC)?;
+        // A postcard sequence is its length, then each element as written alone.
+        out.write_all(&postcard::to_stdvec(&(kept.len() as u64)).expect("a number serialises"))?;
+        for chunk in kept.chunks(1024) {
+            // On the caller's thread: it runs beside the pages, which have the thread pool.
+            let encoded: Vec<Vec<u8>> = chunk
+                .iter()
+                .map(|&(r, path, (len, modified))| {
+                    let old = previous.and_then(|p| Some(&p.bytes[p.entries.get(path).filter(|(then, _)| *then == (len, modified))?.1.clone()]));
+                    let fresh;
+                    let record = match old {
+                        Some(bytes) => bytes,
+                        None => {
+                            fresh = postcard::to_stdvec(&Stored { id: r.id.clone(), links: r.links.clone(), record: r.clone() }).expect("records serialise");
+                            &fresh
+                        }
+                    };
+                    postcard::to_stdvec(&Entry { path, len, modified, record }).expect("records serialise")
+                })
+                .collect();
+            for e in encoded {
+                out.write_all(&e)?;
+            }
+        }
+        Ok(())
     }
 }
 
