@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::load;
+use crate::load::{self, FileStamp};
 use crate::search::encode::fnv1a_64 as hash;
 use crate::output::MARKER;
 use crate::record::Record;
@@ -175,13 +175,10 @@ pub fn place(r: &Record) -> u64 {
     hash([r.product(), r.code(), &tags.join("\u{1}")].join("\u{0}").as_bytes())
 }
 
-/// Size and modification time (nanoseconds) of a file.
-pub type FileStamp = (u64, u128);
-
 /// The [`FileStamp`] of every record's file, in the site's order, from the stamps the load
 /// took (by path as shown).
 pub fn stamps(site: &Site, taken: &std::collections::HashMap<PathBuf, load::Stamp>) -> Vec<Option<FileStamp>> {
-    site.records.iter().map(|r| taken.get(&r.file).and_then(|&(len, modified)| Some((len, nanos(modified?)?)))).collect()
+    site.records.iter().map(|r| taken.get(&r.file).and_then(load::file_stamp)).collect()
 }
 
 /// What says a record is the one whose search terms a build kept: its id and file stamp.
@@ -207,12 +204,7 @@ pub fn terms_path(state: &Path) -> PathBuf {
 }
 
 fn file_stamp(path: &Path) -> Option<FileStamp> {
-    let (len, modified) = load::stamp(path)?;
-    Some((len, nanos(modified?)?))
-}
-
-fn nanos(t: std::time::SystemTime) -> Option<u128> {
-    Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos())
+    load::file_stamp(&load::stamp(path)?)
 }
 
 fn marker_stamp(out: &Path) -> Option<(u64, u128, u64)> {

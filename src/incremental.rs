@@ -16,7 +16,7 @@ use crate::load::{self, FileCache, CONTENT_DIR};
 use crate::output::MemorySink;
 use crate::record::{Record, RecordId};
 use crate::render::{self, PageSet};
-use crate::search::terms::{Kept, Terms};
+use crate::search::terms::Kept;
 use crate::site::Site;
 use crate::theme::Theme;
 use crate::build_state::{card, place};
@@ -109,9 +109,8 @@ impl Live {
         if !self.index_stale {
             return None;
         }
-        let stamps: std::collections::HashMap<PathBuf, load::Stamp> =
-            self.site.records.iter().filter_map(|r| Some((r.file.clone(), *self.cache.stamp_of(&self.site.root.join(&r.file))?))).collect();
-        let keys = crate::build_state::terms_keys(&self.site, &crate::build_state::stamps(&self.site, &stamps));
+        let stamps: Vec<Option<load::FileStamp>> = self.site.records.iter().map(|r| load::file_stamp(self.cache.stamp_of(&self.site.root.join(&r.file))?)).collect();
+        let keys = crate::build_state::terms_keys(&self.site, &stamps);
         Some(IndexJob { generation: self.generation, site: self.site.clone(), style: self.style, kept: self.terms.take(), keys })
     }
 
@@ -259,10 +258,7 @@ pub struct BuiltIndex {
 
 impl IndexJob {
     pub fn run(self) -> BuiltIndex {
-        let terms = match self.kept {
-            Some(kept) => kept.update(&self.site, &self.keys),
-            None => Terms::analyse(&self.site),
-        };
+        let terms = Kept::update(self.kept, &self.site, &self.keys);
         let mut files = crate::search::index::build_from(&self.site, &terms);
         files.extend(render::data_files(&self.site, self.style));
         BuiltIndex { generation: self.generation, files, terms: Kept::new(terms, self.keys) }

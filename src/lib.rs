@@ -256,10 +256,7 @@ fn write_pages(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, se
 fn write_index(site: &Site, sink: &dyn Sink, t: &Timings, cache: Option<TermsCache>) -> Result<(usize, Option<Vec<u8>>), BuildError> {
     let (index, keep) = t.time("index", || {
         let (kept, keys) = cache.map_or((None, None), |c| (c.kept, Some(c.keys)));
-        let terms = match kept {
-            Some(kept) => kept.update(site, keys.unwrap_or_default()),
-            None => search::terms::Terms::analyse(site),
-        };
+        let terms = search::terms::Kept::update(kept, site, keys.unwrap_or_default());
         let index = search::index::build_from(site, &terms);
         (index, keys.map(|k| terms.encode(k)))
     });

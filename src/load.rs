@@ -87,6 +87,14 @@ pub fn stamp(path: &Path) -> Option<Stamp> {
     m.is_file().then(|| (m.len(), m.modified().ok()))
 }
 
+/// A [`Stamp`] as numbers, to be written down and compared in a later process: size and
+/// modification time in nanoseconds since 1970 (`None` where the system gives no time).
+pub type FileStamp = (u64, u128);
+
+pub fn file_stamp(s: &Stamp) -> Option<FileStamp> {
+    Some((s.0, s.1?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()))
+}
+
 /// One file's parse: the record, or every error in it.
 pub type Parsed = Result<Record, Vec<Diagnostic>>;
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::load::{Found, Kept, Parsed, Stamp};
+use crate::load::{file_stamp, FileStamp, Found, Kept, Parsed, Stamp};
 use crate::record::{Record, RecordId, RecordLink};
 use crate::site::Site;
 
@@ -47,7 +47,7 @@ struct Stored {
 pub struct RecordCache {
     bytes: Vec<u8>,
     /// Path as shown -> (stamp, range of the record in `bytes`).
-    entries: HashMap<String, ((u64, u128), std::ops::Range<usize>)>,
+    entries: HashMap<String, (FileStamp, std::ops::Range<usize>)>,
 }
 
 impl RecordCache {
@@ -64,19 +64,13 @@ impl RecordCache {
         Some(RecordCache { bytes, entries })
     }
 
-    /// The cache of `site`'s records, whose files had `stamps` (by path as shown) when read;
-    /// a record `previous` holds under the same stamp is copied from it as it is.
-    pub fn encode(site: &Site, stamps: &HashMap<PathBuf, Stamp>, previous: Option<&RecordCache>) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        RecordCache::write(&mut bytes, site, stamps, previous).expect("writing to memory succeeds");
-        bytes
-    }
-
-    /// [`RecordCache::encode`] into `out`, some records at a time, so that the whole file (230
-    /// MB at 100,000 records) is never in memory while the pages are being made.
+    /// Writes the cache of `site`'s records, whose files had `stamps` (by path as shown) when
+    /// read, into `out`, some records at a time, so that the whole file (230 MB at 100,000
+    /// records) is never in memory while the pages are being made. A record `previous` holds
+    /// under the same stamp is copied from it as it is.
     pub fn write(out: &mut dyn std::io::Write, site: &Site, stamps: &HashMap<PathBuf, Stamp>, previous: Option<&RecordCache>) -> std::io::Result<()> {
-        let kept: Vec<(&Record, &str, (u64, u128))> =
-            site.records.iter().filter_map(|r| Some((r, r.file.to_str()?, nanos(stamps.get(&r.file)?)?))).collect();
+        let kept: Vec<(&Record, &str, FileStamp)> =
+            site.records.iter().filter_map(|r| Some((r, r.file.to_str()?, file_stamp(stamps.get(&r.file)?)?))).collect();
         out.write_all(MAGIC)?;
         // A postcard sequence is its length, then each element as written alone.
         out.write_all(&postcard::to_stdvec(&(kept.len() as u64)).expect("a number serialises"))?;
@@ -108,7 +102,7 @@ impl RecordCache {
 impl Kept for RecordCache {
     fn parsed(&self, f: &Found, now: &Stamp) -> Option<Parsed> {
         let (then, range) = self.entries.get(f.shown_as.to_str()?)?;
-        if Some(*then) != nanos(now) {
+        if Some(*then) != file_stamp(now) {
             return None;
         }
         let stored: Stored = postcard::from_bytes(&self.bytes[range.clone()]).ok()?;
@@ -116,15 +110,17 @@ impl Kept for RecordCache {
     }
 }
 
-fn nanos(stamp: &Stamp) -> Option<(u64, u128)> {
-    Some((stamp.0, stamp.1?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::load::load_from_memory;
     use crate::validate::validate;
+
+    fn encode(site: &Site, stamps: &HashMap<PathBuf, Stamp>, previous: Option<&RecordCache>) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        RecordCache::write(&mut bytes, site, stamps, previous).unwrap();
+        bytes
+    }
 
     #[test]
     fn a_kept_record_is_the_record_parsed() {
@@ -134,15 +130,15 @@ mod tests {
         let site = validate(load_from_memory(site_toml, &[("p/1", a), ("p/2", b)])).unwrap();
         let when = Some(std::time::UNIX_EPOCH + std::time::Duration::from_nanos(1_700_000_000_123_456_789));
         let stamps: HashMap<PathBuf, Stamp> = site.records.iter().map(|r| (r.file.clone(), (7, when))).collect();
-        let bytes = RecordCache::encode(&site, &stamps, None);
+        let bytes = encode(&site, &stamps, None);
         let cache = RecordCache::from_bytes(bytes.clone()).unwrap();
-        assert_eq!(RecordCache::encode(&site, &stamps, Some(&cache)), bytes, "records kept are copied as they are");
+        assert_eq!(encode(&site, &stamps, Some(&cache)), bytes, "records kept are copied as they are");
         let found = |r: &Record| Found { path: PathBuf::from("/kb").join(&r.file), shown_as: r.file.clone(), id: r.id.clone() };
         let r = &site.records[0];
         let kept = cache.parsed(&found(r), &(7, when)).unwrap().unwrap();
         assert_eq!(format!("{kept:?}"), format!("{r:?}"), "spans, links and dates survive");
         assert!(cache.parsed(&found(r), &(8, when)).is_none(), "a file of another size is read again");
-        let mut bytes = RecordCache::encode(&site, &stamps, None);
+        let mut bytes = encode(&site, &stamps, None);
         bytes[MAGIC.len() - 2] = b'x';
         assert!(RecordCache::from_bytes(bytes).is_none(), "another version's cache is not read");
     }

@@ -248,10 +248,13 @@ impl Kept {
     }
 
     /// The terms of `site`, where `keys[i]` says what record `i` is now: a record whose key
-    /// is the one its kept terms were made under is not analysed again.
-    pub fn update(self, site: &Site, keys: &[Vec<u8>]) -> Terms {
-        let by_key = self.by_key;
-        self.terms.update(site, &|i| keys.get(i).and_then(|k| by_key.get(k).copied()))
+    /// is the one its kept terms were made under is not analysed again; with nothing kept,
+    /// every record is.
+    pub fn update(kept: Option<Kept>, site: &Site, keys: &[Vec<u8>]) -> Terms {
+        match kept {
+            Some(Kept { terms, by_key }) => terms.update(site, &|i| keys.get(i).and_then(|k| by_key.get(k).copied())),
+            None => Terms::analyse(site),
+        }
     }
 }
 
