@@ -54,7 +54,7 @@ fn main() {
                 // What an incremental build pays: the terms were analysed by an earlier build.
                 let terms = fixbook::search::terms::Terms::analyse(&site);
                 let t = Instant::now();
-                let files = fixbook::search::index::build_from(&site, &terms);
+                let files = fixbook::search::index::Index::new(&site, terms).files(&site);
                 eprintln!("index from kept terms: {:.3} s, {} files", t.elapsed().as_secs_f64(), files.len());
             }
             "data" => {

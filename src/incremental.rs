@@ -4,8 +4,10 @@
 //! its own page and, when what its card shows changed (title, summary, severity, date), the
 //! pages listing it. Anything else (a record added, removed or moved, site.toml, the theme, an
 //! edit that breaks a rule) goes through the whole pipeline, still without re-reading the
-//! files that did not change. The search index and data files depend on every record (BM25
-//! statistics, feed order), so they are rebuilt whole, apart from the pages: [`Live::refresh_index`].
+//! files that did not change. The search index is kept too ([`Index`]), and after an edit its
+//! statistics and the shards of the terms the edit touched are brought up to date, with the
+//! parts of the records data that hold the edited records: after a patch the site is byte
+//! for byte what a full build of the same files gives.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,7 +18,8 @@ use crate::load::{self, FileCache, CONTENT_DIR};
 use crate::output::MemorySink;
 use crate::record::{Record, RecordId};
 use crate::render::{self, PageSet};
-use crate::search::terms::Kept;
+use crate::search::index::{is_index_file, Index};
+use crate::search::terms::Terms;
 use crate::site::Site;
 use crate::theme::Theme;
 use crate::build_state::{card, place};
@@ -30,10 +33,21 @@ pub type Files = BTreeMap<String, Arc<[u8]>>;
 pub enum Update {
     /// No file of the site changed (the watcher saw only an unchanged file).
     Nothing,
-    /// Only these pages were rendered again; the search index is now stale.
+    /// Only these pages were rendered again, with the search index and data files.
     Pages(usize),
     /// Everything was rendered again, search index included.
     Full,
+}
+
+/// "3 pages and the search index", "the whole site".
+impl std::fmt::Display for Update {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Update::Nothing => write!(f, "nothing"),
+            Update::Pages(n) => write!(f, "{n} page{} and the search index", if *n == 1 { "" } else { "s" }),
+            Update::Full => write!(f, "the whole site"),
+        }
+    }
 }
 
 pub struct Live {
@@ -42,21 +56,11 @@ pub struct Live {
     cache: FileCache,
     theme: Theme,
     site: Site,
+    index: Index,
     files: Arc<Files>,
-    /// Search files of the index before the current one: pages loaded before a rebuild still
-    /// load shards named in the manifest they read.
-    previous_search: BTreeSet<String>,
-    index_stale: bool,
-    /// Counts the changes to the records, so that an index built from older ones is dropped.
-    generation: u64,
-    /// The generation of the records the served index was built from.
-    index_generation: u64,
     /// The last update failed: the site in memory is older than some file, so the next
     /// update looks at everything.
     failed: bool,
-    /// The search terms of the last index built, by record key: the next index analyses
-    /// only the records that changed. Away while an [`IndexJob`] has them.
-    terms: Option<Kept>,
 }
 
 impl Live {
@@ -66,8 +70,8 @@ impl Live {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let mut cache = FileCache::default();
         let (site, theme) = load_full(&root, &mut cache)?;
-        let files = render_all(&site, &theme, style)?;
-        Ok(Live { root, style, cache, theme, site, files: Arc::new(files), previous_search: BTreeSet::new(), index_stale: false, generation: 0, index_generation: 0, failed: false, terms: None })
+        let (files, index) = render_all(&site, &theme, style)?;
+        Ok(Live { root, style, cache, theme, site, index, files: Arc::new(files), failed: false })
     }
 
     pub fn files(&self) -> Arc<Files> {
@@ -76,10 +80,6 @@ impl Live {
 
     pub fn site(&self) -> &Site {
         &self.site
-    }
-
-    pub fn index_stale(&self) -> bool {
-        self.index_stale
     }
 
     /// Brings the site up to date after `changed` (paths the watcher reported, absolute or
@@ -93,51 +93,6 @@ impl Live {
         };
         self.failed = result.is_err();
         result
-    }
-
-    /// The search index and data files for the current records, replacing the stale ones.
-    pub fn refresh_index(&mut self) {
-        if let Some(job) = self.index_job() {
-            let built = job.run();
-            self.install_index(built);
-        }
-    }
-
-    /// When the index is stale: the work of rebuilding it, on a copy of the records, to run
-    /// on another thread while pages go on being rebuilt.
-    pub fn index_job(&mut self) -> Option<IndexJob> {
-        if !self.index_stale {
-            return None;
-        }
-        let stamps: Vec<Option<load::FileStamp>> = self.site.records.iter().map(|r| load::file_stamp(self.cache.stamp_of(&self.site.root.join(&r.file))?)).collect();
-        let keys = crate::build_state::terms_keys(&self.site, &stamps);
-        Some(IndexJob { generation: self.generation, site: self.site.clone(), style: self.style, kept: self.terms.take(), keys })
-    }
-
-    /// Puts in the index an [`IndexJob`] made, if it is newer than the one served. When the
-    /// records changed again since, it still replaces an older index, and stays stale.
-    pub fn install_index(&mut self, built: BuiltIndex) -> bool {
-        let BuiltIndex { generation, files: fresh, terms } = built;
-        // Terms are kept by record key, so even an index that is not served leaves good ones.
-        self.terms = Some(terms);
-        if generation <= self.index_generation || !self.index_stale {
-            return false;
-        }
-        self.index_generation = generation;
-        let mut files: Files = (*self.files).clone();
-        let current: BTreeSet<String> = files.keys().filter(|p| crate::search::index::is_index_file(p)).cloned().collect();
-        for old in &self.previous_search {
-            if !current.contains(old) {
-                files.remove(old);
-            }
-        }
-        for (path, bytes) in fresh {
-            files.insert(path, bytes.into());
-        }
-        self.previous_search = current;
-        self.files = Arc::new(files);
-        self.index_stale = generation != self.generation;
-        true
     }
 
     /// The records that changed, when every change is an edit a patch can take: `None` when
@@ -200,11 +155,14 @@ impl Live {
         let sink = MemorySink::default();
         match render::render_pages(&self.site, &self.theme, &sink, self.style, &set, &|| {}) {
             Ok(pages) => {
+                let edited: BTreeSet<usize> = undo.iter().map(|(i, _)| *i).collect();
+                self.index.update(&self.site, &edited.iter().copied().collect::<Vec<_>>());
+                let (index, data) = rayon::join(|| self.index.files(&self.site), || render::data_files_after(&self.site, self.style, Some(&edited)));
                 let mut files: Files = (*self.files).clone();
-                files.extend(sink.into_files().into_iter().map(|(p, b)| (p, b.into())));
+                // Index files are named by their content: the previous index's go.
+                files.retain(|path, _| !is_index_file(path));
+                files.extend(sink.into_files().into_iter().chain(index).chain(data).map(|(p, b)| (p, b.into())));
                 self.files = Arc::new(files);
-                self.index_stale = true;
-                self.generation += 1;
                 Ok(Update::Pages(pages))
             }
             Err(e) => {
@@ -221,47 +179,12 @@ impl Live {
 
     fn rebuild(&mut self) -> Result<Update, BuildError> {
         let (site, theme) = load_full(&self.root, &mut self.cache)?;
-        let files = render_all(&site, &theme, self.style)?;
-        self.previous_search = self.files.keys().filter(|p| crate::search::index::is_index_file(p)).cloned().collect();
-        let mut files = files;
-        for old in &self.previous_search {
-            if let Some(bytes) = self.files.get(old) {
-                files.entry(old.clone()).or_insert_with(|| bytes.clone());
-            }
-        }
+        let (files, index) = render_all(&site, &theme, self.style)?;
         self.site = site;
         self.theme = theme;
+        self.index = index;
         self.files = Arc::new(files);
-        self.index_stale = false;
-        self.generation += 1;
-        self.index_generation = self.generation;
         Ok(Update::Full)
-    }
-}
-
-/// A search index to build away from the [`Live`] site.
-pub struct IndexJob {
-    pub generation: u64,
-    site: Site,
-    style: LinkStyle,
-    kept: Option<Kept>,
-    /// The key of each record's terms.
-    keys: Vec<Vec<u8>>,
-}
-
-/// What an [`IndexJob`] made: the index and data files, and the terms to keep.
-pub struct BuiltIndex {
-    pub generation: u64,
-    pub files: Vec<(String, Vec<u8>)>,
-    terms: Kept,
-}
-
-impl IndexJob {
-    pub fn run(self) -> BuiltIndex {
-        let terms = Kept::update(self.kept, &self.site, &self.keys);
-        let mut files = crate::search::index::build_from(&self.site, &terms);
-        files.extend(render::data_files(&self.site, self.style));
-        BuiltIndex { generation: self.generation, files, terms: Kept::new(terms, self.keys) }
     }
 }
 
@@ -271,10 +194,13 @@ fn load_full(root: &Path, cache: &mut FileCache) -> Result<(Site, Theme), BuildE
     Ok((site, theme))
 }
 
-fn render_all(site: &Site, theme: &Theme, style: LinkStyle) -> Result<Files, BuildError> {
+/// Every file of the site, as `build` writes them, and the search index they hold.
+fn render_all(site: &Site, theme: &Theme, style: LinkStyle) -> Result<(Files, Index), BuildError> {
     let sink = MemorySink::default();
-    crate::write_site(site, theme, &sink, style, &|| {})?;
-    Ok(sink.into_files().into_iter().map(|(p, b)| (p, b.into())).collect())
+    let (rendered, index) = rayon::join(|| render::render(site, theme, &sink, style, &PageSet::all(), &|| {}), || Index::new(site, Terms::analyse(site)));
+    rendered?;
+    render::put_all(&sink, &index.files(site))?;
+    Ok((sink.into_files().into_iter().map(|(p, b)| (p, b.into())).collect(), index))
 }
 
 /// Whether a path the watcher reported can change the site: site.toml, content/, templates/

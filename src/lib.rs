@@ -30,6 +30,7 @@ pub mod spanned;
 pub mod theme;
 pub mod url;
 pub mod validate;
+pub mod watch;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -199,7 +200,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
             Some(set) if set.is_empty() => (0, 0, None),
             // Files that came out as they were are not counted: they were left alone.
             Some(set) => t.time("write", || {
-                output::publish_reusing(&opts.out, search::index::DIR, &search::index::is_index_file, |sink| {
+                output::publish_reusing(&opts.out, Some((search::index::DIR, &search::index::is_index_file)), |sink| {
                     write_pages(site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|(r, terms)| (r.pages, sink.written(), terms))
                 })
             })?,
@@ -257,8 +258,8 @@ fn write_index(site: &Site, sink: &dyn Sink, t: &Timings, cache: Option<TermsCac
     let (index, keep) = t.time("index", || {
         let (kept, keys) = cache.map_or((None, None), |c| (c.kept, Some(c.keys)));
         let terms = search::terms::Kept::update(kept, site, keys.unwrap_or_default());
-        let index = search::index::build_from(site, &terms);
-        (index, keys.map(|k| terms.encode(k)))
+        let index = search::index::Index::new(site, terms);
+        (index.files(site), keys.map(|k| index.terms().encode(k)))
     });
     Ok((render::put_all(sink, &index)?, keep))
 }

@@ -55,6 +55,11 @@ enum Command {
         /// Print where the time went, stage by stage, with the peak memory after each.
         #[arg(long)]
         timings: bool,
+        /// Keep running: after each change to the knowledge base, rebuild only what it
+        /// affects and swap the new site in, writing only the files that differ. Stop with
+        /// Ctrl-C.
+        #[arg(long, conflicts_with_all = ["clean", "timings"])]
+        watch: bool,
     },
     /// Write the site for reading offline: a zip that works unzipped anywhere, opened by
     /// double-click, search included.
@@ -152,13 +157,43 @@ enum CheckFormat {
     Json,
 }
 
+/// `build --watch`: one line per build, errors as `build` prints them; runs until stopped.
+fn build_watch(opts: &fixbook::BuildOptions, quiet: bool) -> ExitCode {
+    let out = opts.out.display().to_string();
+    let mut first = true;
+    let result = fixbook::watch::watch(opts, &mut |event| match event {
+        Ok(r) if first => {
+            first = false;
+            if !quiet {
+                println!("Built {} records into {out} in {:.2} s; watching {} for changes (Ctrl-C stops)", r.records, r.swapped_ms / 1000.0, opts.root.display());
+            }
+        }
+        Ok(r) => {
+            if !quiet {
+                println!("Rebuilt {} in {:.0} ms; {} files written, site swapped in at {:.0} ms", r.update, r.patched_ms, r.files, r.swapped_ms);
+            }
+        }
+        Err(e) => {
+            report(&e, e.hint());
+            eprintln!("{out} is left as it was; waiting for the next change");
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e, e.hint()),
+    }
+}
+
 fn main() -> ExitCode {
     no_huge_pages();
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { dir, out, quiet, relative_links, clean, timings } => {
+        Command::Build { dir, out, quiet, relative_links, clean, timings, watch } => {
             let links = if relative_links { fixbook::LinkStyle::Relative } else { fixbook::LinkStyle::Absolute };
             let opts = fixbook::BuildOptions { root: dir, out: out.clone(), progress: !quiet, links, clean };
+            if watch {
+                return build_watch(&opts, quiet);
+            }
             match fixbook::build(&opts) {
                 Ok(s) => {
                     if timings {

@@ -68,6 +68,33 @@ impl Sink for DirSink {
     }
 }
 
+impl DirSink {
+    /// Removes a file of the previous output, in a folder that holds one ([`DirSink::linked`]),
+    /// and the folders it leaves empty.
+    pub fn remove(&self, path: &str) -> Result<(), FsError> {
+        debug_assert!(self.linked && !path.starts_with('/') && !path.split('/').any(|p| p == ".."), "{path}");
+        remove_file_in(&self.dir, path)?;
+        self.changed.lock().expect("no writer panics while holding the lock").push(path.to_string());
+        Ok(())
+    }
+}
+
+/// Removes `rel` under `root` if it is there, then each folder above it that this leaves
+/// empty, up to `root`.
+fn remove_file_in(root: &Path, rel: &str) -> Result<(), FsError> {
+    let path = root.join(rel);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(FsError { action: "remove", path, source: e }),
+        _ => {}
+    }
+    for folder in Path::new(rel).ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()) {
+        if std::fs::remove_dir(root.join(folder)).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Files kept in memory, for outputs that are one file (a zip, a single HTML page).
 #[derive(Default)]
 pub struct MemorySink {
@@ -130,9 +157,9 @@ where
 
 /// Like [`publish`], for a build that rewrites few files: the staging folder starts as a copy
 /// of the current `out`, file for file (hard links, or copies where the file system has none),
-/// and `write` replaces what changed. A file under `transient_dir` that `transient` names (by
-/// site-relative path) and `write` does not put again is dropped: it belonged to the previous
-/// build only.
+/// and `write` replaces what changed. With `transient`, a file under its folder that its test
+/// names (by site-relative path) and `write` does not put again is dropped: it belonged to the
+/// previous build only.
 ///
 /// The folder `out` replaces is kept beside it as a spare (`.public.fixbook-spare`) whose files
 /// are nearly all hard links to the new output's, with a list of those that are not
@@ -141,7 +168,7 @@ where
 /// tree afterwards: on ext4, making and removing some 10,000 folders per build cost more than
 /// rendering the pages that changed. A spare without the list is compared with `out` file by
 /// file. A full build removes the spare.
-pub fn publish_reusing<T, E>(out: &Path, transient_dir: &str, transient: &dyn Fn(&str) -> bool, write: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
+pub fn publish_reusing<T, E>(out: &Path, transient: Option<(&str, &dyn Fn(&str) -> bool)>, write: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
 where
     E: From<OutputError>,
 {
@@ -159,7 +186,9 @@ where
         let value = write(&sink)?;
         let put = sink.put.lock().expect("no writer panics while holding the lock");
         let mut changed = std::mem::take(&mut *sink.changed.lock().expect("no writer panics while holding the lock"));
-        for rel in files_of(&staging.join(transient_dir)).into_iter().map(|(rel, _)| format!("{}/{rel}", transient_dir.trim_end_matches('/'))) {
+        let (transient_dir, transient) = transient.unwrap_or(("", &|_| false));
+        let swept = if transient_dir.is_empty() { Vec::new() } else { files_of(&staging.join(transient_dir)) };
+        for rel in swept.into_iter().map(|(rel, _)| format!("{}/{rel}", transient_dir.trim_end_matches('/'))) {
             if transient(&rel) && !put.contains(&rel) {
                 let path = staging.join(&rel);
                 std::fs::remove_file(&path).map_err(|source| E::from(OutputError::Fs(FsError { action: "remove", path, source })))?;
@@ -171,6 +200,20 @@ where
     finish(result, &staging, |staging| exchange_in(staging, out)).map(|(value, changed)| {
         write_changes(&spare, &changed);
         value
+    })
+}
+
+/// Replaces `out` with a copy of it where the files of `put` are written and those named in
+/// `removed` are gone, through the spare of [`publish_reusing`]: for a change known file by
+/// file (`build --watch`), nothing else is read or compared.
+pub fn publish_changes(out: &Path, put: &[(&str, &[u8])], removed: &[&str]) -> Result<(), OutputError> {
+    publish_reusing::<_, OutputError>(out, None, |sink| {
+        use rayon::prelude::*;
+        put.par_iter().try_for_each(|(path, bytes)| sink.put(path, bytes))?;
+        for path in removed {
+            sink.remove(path)?;
+        }
+        Ok(())
     })
 }
 
@@ -203,13 +246,15 @@ fn sync_spare(out: &Path, staging: &Path) -> Result<(), FsError> {
             // Not a list this module wrote.
             return sync_tree(out, staging);
         }
-        let path = staging.join(rel);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(FsError { action: "remove", path, source: e }),
-            _ => {}
-        }
         if out.join(rel).is_file() {
+            let path = staging.join(rel);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(FsError { action: "remove", path, source: e }),
+                _ => {}
+            }
             missing.push((out.join(rel), path));
+        } else {
+            remove_file_in(staging, rel)?;
         }
     }
     link_files(missing)
@@ -565,7 +610,7 @@ mod tests {
         })
         .unwrap();
         // First reuse: links every file, writes what changed, keeps the old site as the spare.
-        publish_reusing::<_, Failed>(&out, "search", &transient, |s| {
+        publish_reusing::<_, Failed>(&out, Some(("search", &transient)), |s| {
             s.put("a/index.html", b"a2").map_err(|_| Failed)?;
             s.put("search/t0.bbb.js", b"t").map_err(|_| Failed)
         })
@@ -579,7 +624,7 @@ mod tests {
         listed.sort();
         assert_eq!(listed, ["a/index.html", "search/t0.aaa.js", "search/t0.bbb.js"], "the spare lists where it differs");
         // Second reuse: takes the spare as its staging folder and relinks the files listed.
-        publish_reusing::<_, Failed>(&out, "search", &transient, |s| {
+        publish_reusing::<_, Failed>(&out, Some(("search", &transient)), |s| {
             s.put("b/index.html", b"b2").map_err(|_| Failed)?;
             s.put("search/t0.bbb.js", b"t").map_err(|_| Failed)
         })
@@ -593,7 +638,7 @@ mod tests {
         std::fs::write(spare.join("b/index.html"), "edited").unwrap();
         std::fs::create_dir_all(spare.join("gone/deep")).unwrap();
         std::fs::write(spare.join("gone/deep/x.html"), "x").unwrap();
-        publish_reusing::<_, Failed>(&out, "search", &transient, |s| {
+        publish_reusing::<_, Failed>(&out, Some(("search", &transient)), |s| {
             s.put("b/index.html", b"b1").map_err(|_| Failed)?;
             s.put("search/t0.bbb.js", b"t").map_err(|_| Failed)
         })
@@ -604,7 +649,7 @@ mod tests {
         let names: Vec<String> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         assert_eq!(names.len(), 2, "only the site and its spare: {names:?}");
         // A failed reuse leaves the site as it was; a full build removes the spare.
-        let r: Result<(), Failed> = publish_reusing(&out, "search", &transient, |s| {
+        let r: Result<(), Failed> = publish_reusing(&out, Some(("search", &transient)), |s| {
             s.put("a/index.html", b"broken").unwrap();
             Err(Failed)
         });

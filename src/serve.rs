@@ -39,6 +39,9 @@ pub struct ServeOptions {
 /// What is being served now.
 struct State {
     files: Arc<Files>,
+    /// The site before the last rebuild: a page loaded before it still finds the search
+    /// shards its manifest named (they are named by content, so a rebuild renames them).
+    previous: Arc<Files>,
     /// The site's base path ("/" or "/help/"): requests are looked up below it.
     base_path: String,
     /// The errors of the last build, when it failed (the previous site is still served).
@@ -55,27 +58,14 @@ pub fn serve(opts: &ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), 
     let listener = TcpListener::bind(opts.addr).map_err(|source| ServeError::Bind { addr: opts.addr, source })?;
     let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: opts.addr, source })?;
     let base_path = live.site().config.base_path();
-    let state: Shared = Arc::new(Mutex::new(State { files: live.files(), base_path, error: None, clients: Vec::new() }));
+    let state: Shared = Arc::new(Mutex::new(State { files: live.files(), previous: live.files(), base_path, error: None, clients: Vec::new() }));
 
     let (tx, rx) = channel();
-    let to_loop = tx.clone();
-    let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
-        // Reading files (as every rebuild does) raises access events: only changes count.
-        // An error (an overflowing queue) asks for a look at everything.
-        let event = match e {
-            Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => return,
-            Ok(e) => e,
-            Err(_) => notify::Event::new(notify::EventKind::Other),
-        };
-        let _ = tx.send(Message::Changed(event));
-    })
-    .map_err(|source| ServeError::Watch { path: opts.root.clone(), source })?;
-    notify::Watcher::watch(&mut watcher, &opts.root, notify::RecursiveMode::Recursive)
-        .map_err(|source| ServeError::Watch { path: opts.root.clone(), source })?;
+    let watcher = watch(&opts.root, tx)?;
     // Events name absolute paths; compare them with the absolute root.
     let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
     let rebuild_state = state.clone();
-    std::thread::spawn(move || rebuild_loop(&root, live, &rx, &to_loop, &rebuild_state));
+    std::thread::spawn(move || rebuild_loop(&root, live, &rx, &rebuild_state));
 
     ready(addr);
     for stream in listener.incoming().flatten() {
@@ -86,36 +76,27 @@ pub fn serve(opts: &ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), 
     Ok(())
 }
 
-/// What the rebuild loop waits for.
-enum Message {
-    Changed(notify::Event),
-    /// A search index built on another thread, for the records of this generation.
-    Index { built: crate::incremental::BuiltIndex, millis: u128 },
+/// One burst of changes: the paths, and whether everything must be looked at. `None` when
+/// the watcher is gone.
+pub(crate) struct Burst {
+    pub paths: Vec<PathBuf>,
+    pub everything: bool,
 }
 
-/// One burst of changes: the paths, whether everything must be looked at, and any index
-/// that finished meanwhile. `None` when the watcher is gone.
-struct Burst {
-    paths: Vec<PathBuf>,
-    everything: bool,
-    indexes: Vec<Message>,
-}
-
-fn burst(root: &Path, first: notify::Event, rx: &Receiver<Message>) -> Option<Burst> {
-    let mut b = Burst { paths: Vec::new(), everything: false, indexes: Vec::new() };
-    let take = |m: Message, b: &mut Burst| match m {
-        Message::Changed(e) => {
-            b.everything |= e.paths.is_empty() || e.need_rescan();
-            b.paths.extend(e.paths.into_iter().filter(|p| matters(root, p)));
-        }
-        index => b.indexes.push(index),
+/// Waits out a burst that starts with `first`: changes closer together than [`QUIET`] make
+/// one rebuild.
+pub(crate) fn burst(root: &Path, first: notify::Event, rx: &Receiver<notify::Event>) -> Option<Burst> {
+    let mut b = Burst { paths: Vec::new(), everything: false };
+    let mut take = |e: notify::Event| {
+        b.everything |= e.paths.is_empty() || e.need_rescan();
+        b.paths.extend(e.paths.into_iter().filter(|p| matters(root, p)));
     };
-    take(Message::Changed(first), &mut b);
+    take(first);
     let mut deadline = Instant::now() + QUIET;
     loop {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(m) => {
-                take(m, &mut b);
+            Ok(e) => {
+                take(e);
                 deadline = Instant::now() + QUIET;
             }
             Err(RecvTimeoutError::Timeout) => return Some(b),
@@ -124,68 +105,34 @@ fn burst(root: &Path, first: notify::Event, rx: &Receiver<Message>) -> Option<Bu
     }
 }
 
-fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &Sender<Message>, state: &Shared) {
-    // One index job at a time, on a pool of its own so that page rebuilds keep the others.
-    let index_pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().ok().map(Arc::new);
-    let mut indexing = false;
-    let start_index = |live: &mut Live, indexing: &mut bool| {
-        if *indexing {
-            return;
-        }
-        let Some(job) = live.index_job() else { return };
-        *indexing = true;
-        let (to_loop, pool) = (to_loop.clone(), index_pool.clone());
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            let built = match pool {
-                Some(pool) => pool.install(|| job.run()),
-                None => job.run(),
-            };
-            let _ = to_loop.send(Message::Index { built, millis: started.elapsed().as_millis() });
-        });
-    };
-    let install = |live: &mut Live, m: Message, indexing: &mut bool| {
-        if let Message::Index { built, millis } = m {
-            *indexing = false;
-            if live.install_index(built) {
-                // Only the index changes: an error shown for the pages stays shown.
-                drop(publish(state, live));
-                eprintln!("search index rebuilt in {millis} ms");
-            }
-        }
-    };
-    while let Ok(first) = rx.recv() {
-        let first = match first {
-            Message::Changed(e) => e,
-            index => {
-                install(&mut live, index, &mut indexing);
-                // Records changed while it was built: build it again.
-                start_index(&mut live, &mut indexing);
-                continue;
-            }
+/// Watches `root` recursively; every change (not mere reads) goes to `tx`, and an error of
+/// the watcher (an overflowing queue) as an event that asks for a look at everything.
+pub(crate) fn watch(root: &Path, tx: Sender<notify::Event>) -> Result<notify::RecommendedWatcher, ServeError> {
+    let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
+        let event = match e {
+            Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => return,
+            Ok(e) => e,
+            Err(_) => notify::Event::new(notify::EventKind::Other),
         };
-        let Some(Burst { paths, everything, indexes }) = burst(root, first, rx) else { return };
-        for index in indexes {
-            install(&mut live, index, &mut indexing);
-        }
+        let _ = tx.send(event);
+    })
+    .map_err(|source| ServeError::Watch { path: root.to_path_buf(), source })?;
+    notify::Watcher::watch(&mut watcher, root, notify::RecursiveMode::Recursive).map_err(|source| ServeError::Watch { path: root.to_path_buf(), source })?;
+    Ok(watcher)
+}
+
+fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<notify::Event>, state: &Shared) {
+    while let Ok(first) = rx.recv() {
+        let Some(Burst { paths, everything }) = burst(root, first, rx) else { return };
         if paths.is_empty() && !everything {
-            start_index(&mut live, &mut indexing);
             continue;
         }
         let started = Instant::now();
-        let result = live.update(if everything { &[] } else { &paths });
-        let event = match result {
-            Ok(Update::Nothing) => {
-                start_index(&mut live, &mut indexing);
-                continue;
-            }
+        let event = match live.update(if everything { &[] } else { &paths }) {
+            Ok(Update::Nothing) => continue,
             Ok(update) => {
-                let what = match update {
-                    Update::Pages(n) => format!("{n} page{}", if n == 1 { "" } else { "s" }),
-                    _ => "the whole site".to_string(),
-                };
                 publish(state, &live).error = None;
-                eprintln!("rebuilt {what} in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+                eprintln!("rebuilt {update} in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
                 "event: reload\ndata: {}\n\n".to_string()
             }
             Err(e) => {
@@ -197,17 +144,13 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<Message>, to_loop: &S
             }
         };
         state.lock().expect("no thread panics holding the state").clients.retain(|c| c.send(event.clone()).is_ok());
-        // After the reload, away from this loop: the search index and data files, which
-        // depend on every record. Pages go on being rebuilt meanwhile; an index of records
-        // that changed again still replaces an older one, and another is started.
-        start_index(&mut live, &mut indexing);
     }
 }
 
 /// Serves `live`'s files from now on; the state stays locked while the caller holds it.
 fn publish<'s>(state: &'s Shared, live: &Live) -> std::sync::MutexGuard<'s, State> {
     let mut s = state.lock().expect("no thread panics holding the state");
-    s.files = live.files();
+    s.previous = std::mem::replace(&mut s.files, live.files());
     s.base_path = live.site().config.base_path();
     s
 }
@@ -243,9 +186,9 @@ fn handle(mut stream: TcpStream, state: &Shared) {
         let _ = respond(&mut stream, "200 OK", "text/javascript; charset=utf-8", live_script(error.as_deref()).as_bytes(), method == "HEAD");
         return;
     }
-    let (files, base_path) = {
+    let (files, previous, base_path) = {
         let s = state.lock().expect("no thread panics holding the state");
-        (s.files.clone(), s.base_path.clone())
+        (s.files.clone(), s.previous.clone(), s.base_path.clone())
     };
     let head = method == "HEAD";
     let Some(decoded) = percent_decode(path) else {
@@ -270,6 +213,12 @@ fn handle(mut stream: TcpStream, state: &Shared) {
     } else {
         ("404 Not Found", "404.html".to_string())
     };
+    if status != "200 OK" && crate::search::index::is_index_file(&key) {
+        if let Some(body) = previous.get(&key) {
+            let _ = respond(&mut stream, "200 OK", content_type(&key), body, head);
+            return;
+        }
+    }
     let body = files.get(&key).cloned().unwrap_or_default();
     let kind = content_type(&key);
     if kind.starts_with("text/html") {

@@ -22,6 +22,9 @@ pub struct Site {
     pub by_product: BTreeMap<String, Vec<usize>>,
     /// Tag slug -> (tag as first written, record indices).
     pub by_tag: BTreeMap<String, (String, Vec<usize>)>,
+    /// Record indices in the order of the A-Z index: codes filed under `#` first, then those
+    /// under letters, each by [`code_sort_key`], then by product.
+    pub by_code: Vec<usize>,
 }
 
 impl Site {
@@ -49,7 +52,12 @@ impl Site {
         for (_, list) in by_tag.values_mut() {
             list.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
         }
-        Site { root, config, records, paths, by_id, by_product, by_tag }
+        let mut by_code: Vec<usize> = (0..records.len()).collect();
+        by_code.sort_by(|&a, &b| {
+            let under_letter = |i: usize| keys[i].0.starts_with(|c: char| c.is_ascii_alphabetic());
+            (under_letter(a), &keys[a], records[a].product()).cmp(&(under_letter(b), &keys[b], records[b].product()))
+        });
+        Site { root, config, records, paths, by_id, by_product, by_tag, by_code }
     }
 
     pub fn get(&self, id: &RecordId) -> Option<(&Record, &str)> {

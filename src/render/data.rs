@@ -1,5 +1,8 @@
-//! Files for machines rather than readers: sitemap, robots.txt, the Atom feed and
-//! records.json (the JSON-LD placed in record pages is in `json_ld`).
+//! Files for machines rather than readers: sitemap, robots.txt, the Atom feed and the
+//! records data, records.json and its parts (the JSON-LD placed in record pages is in
+//! `json_ld`).
+
+use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -9,12 +12,22 @@ use crate::record::Record;
 use crate::site::Site;
 use crate::url;
 
-/// (site-relative path, bytes) of every data file.
-pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
+/// (site-relative path, bytes) of every data file; with `edited`, of the parts of the
+/// records data only those that hold these records (the other parts are as they were).
+pub fn files(site: &Site, edited: Option<&BTreeSet<usize>>) -> Vec<(String, Vec<u8>)> {
     let mut files = sitemaps(site, SITEMAP_LIMIT);
     files.push(("robots.txt".into(), robots(site).into_bytes()));
     files.push(("atom.xml".into(), atom(site).into_bytes()));
-    files.push(("records.json".into(), records_json(site)));
+    files.push((RECORDS_JSON.into(), records_json(site)));
+    let parts: Vec<usize> = match edited {
+        Some(records) => {
+            let mut parts: Vec<usize> = records.iter().map(|i| i / RECORDS_PER_PART).collect();
+            parts.dedup();
+            parts
+        }
+        None => (0..part_count(site)).collect(),
+    };
+    files.extend(parts.into_par_iter().map(|p| (part_path(p), records_part(site, p))).collect::<Vec<_>>());
     files
 }
 
@@ -104,18 +117,40 @@ fn atom(site: &Site) -> String {
     out
 }
 
-/// The format version of records.json; bumped on any incompatible change.
-pub const RECORDS_JSON_VERSION: u32 = 1;
+/// The format version of records.json and its parts; bumped on any incompatible change.
+pub const RECORDS_JSON_VERSION: u32 = 2;
+pub const RECORDS_JSON: &str = "records.json";
+/// Records per part of the records data. A part is some 3 MB: an edit rewrites one part, not
+/// the whole knowledge base (335 MB at 100,000 records), and every part stays under the
+/// per-file limits of static hosts (25 MiB on Cloudflare Pages).
+pub const RECORDS_PER_PART: usize = 1_000;
 
-/// Every record as data for other tools: the fields as written (Markdown unrendered),
-/// with the id, the page URL and the product's name added.
+fn part_count(site: &Site) -> usize {
+    site.records.len().div_ceil(RECORDS_PER_PART)
+}
+
+/// `records/1.json`, numbered from 1.
+fn part_path(p: usize) -> String {
+    format!("records/{}.json", p + 1)
+}
+
+/// The index of the records data: what the site is and where its parts are.
 fn records_json(site: &Site) -> Vec<u8> {
     let c = &site.config;
-    let head = Doc { version: RECORDS_JSON_VERSION, title: &c.title, base_url: c.base_url(), records: Vec::new() };
-    let head = serde_json::to_vec(&head).expect("the head serialises");
-    // Records are serialised side by side and joined as serde_json would write the array:
-    // at 100,000 records the file is over 300 MB, one thread's work for seconds otherwise.
-    let entries: Vec<Vec<u8>> = (0..site.records.len()).into_par_iter().map(|i| serde_json::to_vec(&entry(site, i)).expect("records serialise")).collect();
+    let parts: Vec<String> = (0..part_count(site)).map(part_path).collect();
+    let doc = Index { version: RECORDS_JSON_VERSION, title: &c.title, base_url: c.base_url(), records: site.records.len(), per_part: RECORDS_PER_PART, parts };
+    let mut bytes = serde_json::to_vec(&doc).expect("the index serialises");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Part `p` of the records data: every record's fields as written (Markdown unrendered), with
+/// the id, the page URL and the product's name added.
+fn records_part(site: &Site, p: usize) -> Vec<u8> {
+    let head = serde_json::to_vec(&Part { version: RECORDS_JSON_VERSION, part: p + 1, records: Vec::new() }).expect("the head serialises");
+    // Records are serialised side by side and joined as serde_json would write the array.
+    let range = p * RECORDS_PER_PART..((p + 1) * RECORDS_PER_PART).min(site.records.len());
+    let entries: Vec<Vec<u8>> = range.into_par_iter().map(|i| serde_json::to_vec(&entry(site, i)).expect("records serialise")).collect();
     let mut bytes = Vec::with_capacity(head.len() + entries.iter().map(|e| e.len() + 1).sum::<usize>() + 1);
     bytes.extend_from_slice(&head[..head.len() - "[]}".len()]);
     bytes.push(b'[');
@@ -130,21 +165,32 @@ fn records_json(site: &Site) -> Vec<u8> {
 }
 
 #[derive(Serialize)]
+struct Index<'a> {
+    version: u32,
+    title: &'a str,
+    base_url: String,
+    /// How many records there are in all.
+    records: usize,
+    per_part: usize,
+    parts: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Part<'a> {
+    version: u32,
+    /// From 1.
+    part: usize,
+    /// Last, so that the records can be written after the rest.
+    records: Vec<Entry<'a>>,
+}
+
+#[derive(Serialize)]
 struct Entry<'a> {
     url: String,
     product_name: &'a str,
     id: &'a str,
     #[serde(flatten)]
     record: &'a Record,
-}
-
-#[derive(Serialize)]
-struct Doc<'a> {
-    version: u32,
-    title: &'a str,
-    base_url: String,
-    /// Last, so that the records can be written after the rest.
-    records: Vec<Entry<'a>>,
 }
 
 fn entry(site: &Site, i: usize) -> Entry<'_> {
@@ -159,17 +205,33 @@ mod tests {
     use crate::validate::validate;
 
     #[test]
-    fn records_json_is_the_document_serde_json_writes() {
+    fn a_records_part_is_the_document_serde_json_writes() {
         let site_toml = "title = \"T \\\"q\\\"\"\nbase_url = \"https://h.example/\"\nlanguage = \"en\"\n[products.p]\nname = \"P\"\n";
         for n in [0, 1, 3] {
             let texts: Vec<(String, String)> = (0..n).map(|i| (format!("p/{i}"), format!("code = \"{i}\"\nproduct = \"p\"\ntitle = \"t <{i}>\"\nsummary = \"s\"\n"))).collect();
             let refs: Vec<(&str, &str)> = texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
             let site = validate(load_from_memory(site_toml, &refs)).unwrap();
-            let doc = super::Doc { version: super::RECORDS_JSON_VERSION, title: &site.config.title, base_url: site.config.base_url(), records: (0..n).map(|i| super::entry(&site, i)).collect() };
+            let doc = super::Part { version: super::RECORDS_JSON_VERSION, part: 1, records: (0..n).map(|i| super::entry(&site, i)).collect() };
             let mut whole = serde_json::to_vec(&doc).unwrap();
             whole.push(b'\n');
-            assert_eq!(String::from_utf8(super::records_json(&site)).unwrap(), String::from_utf8(whole).unwrap());
+            assert_eq!(String::from_utf8(super::records_part(&site, 0)).unwrap(), String::from_utf8(whole).unwrap());
+            let index: serde_json::Value = serde_json::from_slice(&super::records_json(&site)).unwrap();
+            assert_eq!(index["records"], n);
+            assert_eq!(index["parts"].as_array().unwrap().len(), usize::from(n > 0));
         }
+    }
+
+    #[test]
+    fn only_the_parts_of_edited_records_are_made_again() {
+        let site_toml = "title = \"T\"\nbase_url = \"https://h.example/\"\nlanguage = \"en\"\n[products.p]\nname = \"P\"\n";
+        let texts: Vec<(String, String)> = (0..2_500).map(|i| (format!("p/{i:04}"), format!("code = \"{i}\"\nproduct = \"p\"\ntitle = \"t\"\nsummary = \"s\"\n"))).collect();
+        let refs: Vec<(&str, &str)> = texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let site = validate(load_from_memory(site_toml, &refs)).unwrap();
+        let names = |files: Vec<(String, Vec<u8>)>| files.into_iter().map(|(n, _)| n).filter(|n| n.starts_with("records")).collect::<Vec<_>>();
+        assert_eq!(names(super::files(&site, None)), ["records.json", "records/1.json", "records/2.json", "records/3.json"]);
+        assert_eq!(names(super::files(&site, Some(&[1_500, 1_999].into()))), ["records.json", "records/2.json"]);
+        let all: usize = super::files(&site, None).iter().filter(|(n, _)| n.starts_with("records/")).map(|(_, b)| serde_json::from_slice::<serde_json::Value>(b).unwrap()["records"].as_array().unwrap().len()).sum();
+        assert_eq!(all, 2_500);
     }
 
     #[test]

@@ -87,14 +87,11 @@ impl LinkStyle {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PageSet {
     pub all: bool,
-    /// Record indices.
+    /// Records whose own pages are rendered.
     pub records: BTreeSet<usize>,
-    /// Product keys.
-    pub products: BTreeSet<String>,
-    /// Tag slugs.
-    pub tags: BTreeSet<String>,
-    /// The home page, the A-Z index and the tag index.
-    pub listings: bool,
+    /// Records whose cards changed: the page of each listing that shows the card (its
+    /// product's, each of its tags', the A-Z index's) is rendered, with the home page.
+    pub cards: BTreeSet<usize>,
 }
 
 impl PageSet {
@@ -103,21 +100,23 @@ impl PageSet {
     }
 
     pub fn is_empty(&self) -> bool {
-        !self.all && self.records.is_empty() && self.products.is_empty() && self.tags.is_empty() && !self.listings
+        !self.all && self.records.is_empty() && self.cards.is_empty()
     }
 
     /// The pages that show record `i` after an edit that kept its product, code and tags:
-    /// its own, and when its card changed, the pages listing it and the records that list
-    /// it as related.
+    /// its own, and when its card changed, the listing pages that show the card and the
+    /// records that list it as related.
     pub fn add_record(&mut self, site: &Site, i: usize, card_changed: bool) {
         self.records.insert(i);
         if card_changed {
-            let r = &site.records[i];
-            self.products.insert(r.product().to_string());
-            self.tags.extend(r.tags.iter().map(|t| url::tag_slug(t)));
-            self.listings = true;
-            self.records.extend(site.referrers(&r.id));
+            self.cards.insert(i);
+            self.records.extend(site.referrers(&site.records[i].id));
         }
+    }
+
+    /// Whether a listing page showing `list` is rendered.
+    fn shows(&self, list: &[usize]) -> bool {
+        self.all || list.iter().any(|i| self.cards.contains(i))
     }
 }
 
@@ -126,7 +125,8 @@ impl PageSet {
 /// output). `on_record` is called once per record page written.
 pub fn render(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyle, set: &PageSet, on_record: &(dyn Fn() + Sync)) -> Result<Rendered, RenderError> {
     // The data files (records.json is the whole knowledge base) are made alongside the pages.
-    let (pages, data) = rayon::join(|| render_pages(site, theme, sink, style, set, on_record), || data_files(site, style));
+    let edited = (!set.all).then_some(&set.records);
+    let (pages, data) = rayon::join(|| render_pages(site, theme, sink, style, set, on_record), || data_files_after(site, style, edited));
     let pages = pages?;
     let assets: Vec<(&String, &Vec<u8>)> = theme.assets.iter().collect();
     Ok(Rendered { pages, files: pages + put_all(sink, &data)? + put_all(sink, &assets)? })
@@ -138,12 +138,18 @@ pub fn put_all<P: AsRef<str> + Sync, B: AsRef<[u8]> + Sync>(sink: &dyn Sink, fil
     Ok(files.len())
 }
 
-/// The sitemap, feed, robots.txt and records.json; none for an offline copy.
+/// The sitemap, feed, robots.txt and records data; none for an offline copy.
 pub fn data_files(site: &Site, style: LinkStyle) -> Vec<(String, Vec<u8>)> {
+    data_files_after(site, style, None)
+}
+
+/// [`data_files`], with `edited`: after an edit of these records in place, of the records
+/// data only what they changed.
+pub fn data_files_after(site: &Site, style: LinkStyle, edited: Option<&BTreeSet<usize>>) -> Vec<(String, Vec<u8>)> {
     if style.is_offline() {
         Vec::new()
     } else {
-        data::files(site)
+        data::files(site, edited)
     }
 }
 
@@ -165,22 +171,23 @@ pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyl
 
     let records: Vec<usize> = if set.all { (0..site.records.len()).collect() } else { set.records.iter().copied().collect() };
     // Listings are few but large (the A-Z index lists every record): rendered alongside the
-    // record pages rather than after them.
-    type Job<'j> = Box<dyn Fn() -> Result<(), RenderError> + Sync + 'j>;
-    let mut lists: Vec<Job> = vec![Box::new(|| ctx.products(set)), Box::new(|| ctx.tags(set))];
-    if set.all || set.listings {
-        lists.extend([Box::new(|| ctx.home()) as Job, Box::new(|| ctx.tag_index()), Box::new(|| ctx.codes())]);
+    // record pages rather than after them. Each job says how many pages it rendered.
+    type Job<'j> = Box<dyn Fn() -> Result<usize, RenderError> + Sync + 'j>;
+    let mut lists: Vec<Job> = vec![Box::new(|| ctx.products(set)), Box::new(|| ctx.tags(set)), Box::new(|| ctx.codes(set))];
+    if set.all || !set.cards.is_empty() {
+        lists.push(Box::new(|| ctx.home().map(|()| 1)));
     }
     if set.all {
-        lists.push(Box::new(|| ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![]))));
-        lists.push(Box::new(|| ctx.search_page()));
+        lists.push(Box::new(|| ctx.tag_index().map(|()| 1)));
+        lists.push(Box::new(|| ctx.page(names::NOT_FOUND, "404.html", "404.html", ctx.meta("Page not found", "", "404.html", vec![])).map(|()| 1)));
+        lists.push(Box::new(|| ctx.search_page().map(|()| 1)));
     }
     let (record_results, list_results) = rayon::join(
         || {
             records
                 .par_iter()
                 .map(|&i| {
-                    let r = ctx.record_page(i);
+                    let r = ctx.record_page(i).map(|()| 1);
                     on_record();
                     r
                 })
@@ -188,16 +195,7 @@ pub fn render_pages(site: &Site, theme: &Theme, sink: &dyn Sink, style: LinkStyl
         },
         || lists.par_iter().map(|job| job()).collect::<Vec<_>>(),
     );
-    merge(record_results.into_iter().chain(list_results).collect())?;
-    if set.all {
-        Ok(page_count(site))
-    } else {
-        let size = site.config.listing.page_size;
-        let products: usize = site.by_product.iter().filter(|(k, _)| set.products.contains(*k)).map(|(_, l)| url::page_total(l.len(), size)).sum();
-        let tags: usize = site.by_tag.iter().filter(|(k, _)| set.tags.contains(*k)).map(|(_, (_, l))| url::page_total(l.len(), size)).sum();
-        let listings = if set.listings { 2 + url::page_total(site.records.len(), size) } else { 0 };
-        Ok(records.len() + products + tags + listings)
-    }
+    merge(record_results.into_iter().chain(list_results).collect())
 }
 
 /// One page of a listing: (its number from 1, how many pages, its records).
@@ -352,7 +350,7 @@ impl<'a> Shared<'a> {
         }
     }
 
-    fn products(&self, set: &PageSet) -> Result<(), RenderError> {
+    fn products(&self, set: &PageSet) -> Result<usize, RenderError> {
         #[derive(Serialize)]
         struct C<'v> {
             product: ProductView<'v>,
@@ -363,10 +361,10 @@ impl<'a> Shared<'a> {
             .site
             .by_product
             .iter()
-            .filter(|(key, _)| set.all || set.products.contains(*key))
             .flat_map(|(key, list)| self.pages_of(list).into_iter().map(move |page| (key, page)))
+            .filter(|(_, page)| set.shows(page.2))
             .collect();
-        let results: Vec<Result<(), RenderError>> = jobs
+        let results: Vec<Result<usize, RenderError>> = jobs
             .par_iter()
             .map(|&(key, (n, total, list))| {
                 let first = url::product_path(key);
@@ -378,13 +376,14 @@ impl<'a> Shared<'a> {
                 let meta = self.meta(&Self::paged_title(product.name, n, total), &description, &path, crumbs);
                 let pagination = PaginationView::new(&first, n, total, &links);
                 let html = self.render(names::PRODUCT, &path, meta, C { product, records: self.cards(list, &links), pagination })?;
-                Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
+                self.sink.put(&format!("{path}index.html"), html.as_bytes())?;
+                Ok(1)
             })
             .collect();
         merge(results)
     }
 
-    fn tags(&self, set: &PageSet) -> Result<(), RenderError> {
+    fn tags(&self, set: &PageSet) -> Result<usize, RenderError> {
         #[derive(Serialize)]
         struct One<'v> {
             tag: TagView,
@@ -395,10 +394,10 @@ impl<'a> Shared<'a> {
             .site
             .by_tag
             .iter()
-            .filter(|(slug, _)| set.all || set.tags.contains(*slug))
             .flat_map(|(_, (name, list))| self.pages_of(list).into_iter().map(move |page| (name, page)))
+            .filter(|(_, page)| set.shows(page.2))
             .collect();
-        let results: Vec<Result<(), RenderError>> = jobs
+        let results: Vec<Result<usize, RenderError>> = jobs
             .par_iter()
             .map(|&(name, (n, total, list))| {
                 let first = url::tag_path(name);
@@ -411,7 +410,8 @@ impl<'a> Shared<'a> {
                 let meta = self.meta(&Self::paged_title(&title, n, total), &title, &path, crumbs);
                 let pagination = PaginationView::new(&first, n, total, &links);
                 let html = self.render(names::TAG, &path, meta, One { tag, records: self.cards(list, &links), pagination })?;
-                Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
+                self.sink.put(&format!("{path}index.html"), html.as_bytes())?;
+                Ok(1)
             })
             .collect();
         merge(results)
@@ -437,7 +437,7 @@ impl<'a> Shared<'a> {
     }
 
     /// The A-Z index of every code, in pages; every page links to where each letter starts.
-    fn codes(&self) -> Result<(), RenderError> {
+    fn codes(&self, set: &PageSet) -> Result<usize, RenderError> {
         #[derive(Serialize)]
         struct Letter<'v> {
             letter: char,
@@ -455,14 +455,9 @@ impl<'a> Shared<'a> {
             jumps: Vec<Jump>,
             pagination: PaginationView,
         }
-        let mut order: Vec<usize> = (0..self.site.records.len()).collect();
-        let key = |i: &usize| {
-            let r = &self.site.records[*i];
-            (index_letter(r.code()) != '#', crate::site::code_sort_key(r.code()), r.product().to_string())
-        };
-        order.sort_by_cached_key(key);
+        let order = &self.site.by_code;
         let anchor = |letter: char| if letter == '#' { "num".to_string() } else { letter.to_ascii_lowercase().to_string() };
-        let pages = self.pages_of(&order);
+        let pages = self.pages_of(order);
         // (letter, the page it starts on)
         let mut starts: Vec<(char, usize)> = Vec::new();
         for &(n, _, list) in &pages {
@@ -473,8 +468,9 @@ impl<'a> Shared<'a> {
                 }
             }
         }
-        let results: Vec<Result<(), RenderError>> = pages
+        let results: Vec<Result<usize, RenderError>> = pages
             .par_iter()
+            .filter(|page| set.shows(page.2))
             .map(|&(n, total, list)| {
                 let path = url::paged(url::CODES, n);
                 let links = self.links(&path);
@@ -501,7 +497,8 @@ impl<'a> Shared<'a> {
                 );
                 let pagination = PaginationView::new(url::CODES, n, total, &links);
                 let html = self.render(names::CODES, &path, meta, C { letters, jumps, pagination })?;
-                Ok(self.sink.put(&format!("{path}index.html"), html.as_bytes())?)
+                self.sink.put(&format!("{path}index.html"), html.as_bytes())?;
+                Ok(1)
             })
             .collect();
         merge(results)
@@ -517,17 +514,19 @@ impl Shared<'_> {
     }
 }
 
-fn merge(results: Vec<Result<(), RenderError>>) -> Result<(), RenderError> {
+/// The pages rendered in all, or every template failure.
+fn merge(results: Vec<Result<usize, RenderError>>) -> Result<usize, RenderError> {
     let mut failures = Vec::new();
+    let mut pages = 0;
     for r in results {
         match r {
-            Ok(()) => {}
+            Ok(n) => pages += n,
             Err(RenderError::Templates(f)) => failures.extend(f),
             Err(e) => return Err(e),
         }
     }
     if failures.is_empty() {
-        Ok(())
+        Ok(pages)
     } else {
         Err(RenderError::Templates(failures))
     }

@@ -11,11 +11,11 @@ use rustc_hash::FxHashMap as HashMap;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use super::analyze::Kind;
+use super::corpus::{Corpus, Touched, SCALE};
 use super::doc::*;
-use super::terms::{DocTerms, Terms, CODE_FIELD, FIELDS, WHOLE_FIELD};
+use super::terms::Terms;
 pub use super::terms::WHOLE_PREFIX;
-use super::encode::{content_hash, fnv1a, script, shared_prefix, utf16_cmp, utf16_len, vlq};
+use super::encode::{content_hash, fnv1a, script, shared_prefix, utf16_len, vlq};
 use crate::record::Severity;
 use crate::site::Site;
 
@@ -27,12 +27,12 @@ pub const DIR: &str = "search/";
 pub fn is_index_file(path: &str) -> bool {
     path.starts_with(DIR) && path.ends_with(".js")
 }
-/// Impacts are stored as integers: `round(impact * SCALE)`.
-const SCALE: f32 = 2.0;
-const K1: f32 = 1.2;
-const B: f32 = 0.75;
-/// Approximate size of one term shard and one typo shard, in characters.
-const TERM_SHARD_CHARS: usize = 12_000;
+/// Term shards end where a term's hash says so (one term in `TERM_SHARD_CUT`) once they hold
+/// `TERM_SHARD_MIN` characters, and at `TERM_SHARD_MAX` at the latest: about 12,000 on average.
+const TERM_SHARD_MIN: usize = 6_000;
+const TERM_SHARD_MAX: usize = 30_000;
+const TERM_SHARD_CUT: u32 = 128;
+/// Approximate size of one typo shard, in characters.
 const TYPO_SHARD_CHARS: usize = 3_000;
 /// Typo keys are built from a word's first `TYPO_PREFIX` characters.
 pub const TYPO_PREFIX: usize = 6;
@@ -49,155 +49,101 @@ const META_GROUP: usize = 64;
 
 const SEVERITIES: [Severity; 4] = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
 
-type Postings = Vec<(u32, u32)>;
 
 /// Every file of the index, as (path under the site root, contents).
 pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
-    build_from(site, &Terms::analyse(site))
+    Index::new(site, Terms::analyse(site)).files(site)
 }
 
-/// Every file of the index of `site`, whose records' terms are `terms`.
-pub fn build_from(site: &Site, terms: &Terms) -> Vec<(String, Vec<u8>)> {
-    let n = site.records.len();
-    debug_assert_eq!(terms.docs.len(), n);
-    let stats = FieldStats::new(terms);
-    // Postings are filled by a term's place in sorted order, looked up by its number.
-    let impacts: Vec<Vec<(u32, u32)>> = terms.docs.par_iter().map(|d| impacts(d, &stats)).collect();
-    let mut postings: Vec<Postings> = vec![Vec::new(); stats.sorted.len()];
-    for (doc, list) in impacts.into_iter().enumerate() {
-        for (id, impact) in list {
-            postings[id as usize].push((doc as u32, impact));
+/// The index of a site, kept so that edits to a few records update it (`serve`,
+/// `build --watch`) instead of building it again; [`Index::files`] are the same either way.
+pub struct Index {
+    corpus: Corpus,
+    /// By term number: the typo-table entry of a word in use that typos can reach.
+    typo: Vec<Option<TypoEntry>>,
+    /// What results show, `META_CHUNK` records per chunk, as written.
+    meta: Vec<Vec<u8>>,
+}
+
+/// One word's entry in the typo table, and the FNV-1a of each of its keys.
+struct TypoEntry {
+    text: String,
+    keys: Vec<u32>,
+}
+
+impl Index {
+    /// The index of `site`, whose records' terms are `terms`.
+    pub fn new(site: &Site, terms: Terms) -> Index {
+        debug_assert_eq!(terms.docs.len(), site.records.len());
+        let corpus = Corpus::new(terms);
+        let typo = (0..corpus.terms().numbered() as u32).into_par_iter().map(|t| typo_entry(&corpus, t)).collect();
+        let meta = (0..site.records.len().div_ceil(META_CHUNK)).into_par_iter().map(|c| meta_chunk(site, c)).collect();
+        Index { corpus, typo, meta }
+    }
+
+    /// Brings the index up to date after the records at `changed` were edited in place:
+    /// same records in the same order, with the same products and tags.
+    pub fn update(&mut self, site: &Site, changed: &[usize]) {
+        match self.corpus.update(site, changed) {
+            Touched::All => {
+                let corpus = &self.corpus;
+                self.typo = (0..corpus.terms().numbered() as u32).into_par_iter().map(|t| typo_entry(corpus, t)).collect();
+            }
+            Touched::Some(terms) => {
+                self.typo.resize_with(self.corpus.terms().numbered(), || None);
+                for t in terms {
+                    self.typo[t as usize] = typo_entry(&self.corpus, t);
+                }
+            }
+        }
+        let mut chunks: Vec<usize> = changed.iter().map(|i| i / META_CHUNK).collect();
+        chunks.dedup();
+        for c in chunks {
+            self.meta[c] = meta_chunk(site, c);
         }
     }
-    let terms: Vec<(&str, Postings)> = stats.sorted.iter().map(|&t| terms.text(t)).zip(postings).collect();
 
-    let mut files = Vec::new();
-    let term_shards = term_shards(&terms, &mut files);
-    let typo = typo_shards(&terms, &mut files);
-    drop(terms);
-    drop(stats);
-    let meta_hashes = meta_chunks(site, &mut files);
-    let facets = facets(site, &mut files);
-    let paths = paths(site, &mut files);
-    let products: Vec<Value> = site
-        .by_product
-        .keys()
-        .map(|k| json!([k, site.config.product(k).map_or(k.as_str(), |p| p.name.as_str())]))
-        .collect();
-    let manifest = json!({
-        "format": FORMAT,
-        "docs": n,
-        "scale": SCALE,
-        "factors": { "prefix": round3(PREFIX_FACTOR), "fuzzy": round3(FUZZY_FACTOR) },
-        "terms": { "first": term_shards.0, "hashes": term_shards.1 },
-        "prefix": MIN_PREFIX_CHARS,
-        "typo": { "shards": typo.0, "prefix": TYPO_PREFIX, "min": TYPO_MIN_CHARS, "hashes": typo.1 },
-        "meta": { "chunk": META_CHUNK, "chunks": n.div_ceil(META_CHUNK), "group": META_GROUP, "hashes": meta_hashes },
-        "facets": facets,
-        "paths": paths,
-        "products": products,
-        "severities": SEVERITIES.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-    });
-    files.push((format!("{DIR}manifest.js"), script("manifest", &manifest)));
-    files
+    /// The terms of every record, to keep for the next build.
+    pub fn terms(&self) -> &Terms {
+        self.corpus.terms()
+    }
+
+    /// Every file of the index of `site`, as (path under the site root, contents).
+    pub fn files(&self, site: &Site) -> Vec<(String, Vec<u8>)> {
+        let n = site.records.len();
+        let mut files = Vec::new();
+        let ((shards, terms_files), (typo, typo_files)) = rayon::join(|| term_shards(&self.corpus), || typo_shards(&self.corpus, &self.typo));
+        files.extend(terms_files);
+        files.extend(typo_files);
+        let meta_hashes = meta_files(&self.meta, &mut files);
+        let facets = facets(site, &mut files);
+        let paths = paths(site, &mut files);
+        let products: Vec<Value> = site
+            .by_product
+            .keys()
+            .map(|k| json!([k, site.config.product(k).map_or(k.as_str(), |p| p.name.as_str())]))
+            .collect();
+        let manifest = json!({
+            "format": FORMAT,
+            "docs": n,
+            "scale": SCALE,
+            "factors": { "prefix": round3(PREFIX_FACTOR), "fuzzy": round3(FUZZY_FACTOR) },
+            "terms": { "first": shards.0, "hashes": shards.1 },
+            "prefix": MIN_PREFIX_CHARS,
+            "typo": { "shards": typo.0, "prefix": TYPO_PREFIX, "min": TYPO_MIN_CHARS, "hashes": typo.1 },
+            "meta": { "chunk": META_CHUNK, "chunks": n.div_ceil(META_CHUNK), "group": META_GROUP, "hashes": meta_hashes },
+            "facets": facets,
+            "paths": paths,
+            "products": products,
+            "severities": SEVERITIES.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        });
+        files.push((format!("{DIR}manifest.js"), script("manifest", &manifest)));
+        files
+    }
 }
 
 fn round3(x: f32) -> f64 {
     (f64::from(x) * 1000.0).round() / 1000.0
-}
-
-/// BM25F-style: the sum over fields of weight x IDF in that field x saturated term
-/// frequency, scaled to an integer >= 1, per term (by its place in sorted order). IDF is per
-/// field, as in tantivy: a word that is everywhere in body text can still be telling in a title.
-fn impacts(d: &DocTerms, stats: &FieldStats) -> Vec<(u32, u32)> {
-    let norm: [f32; FIELDS] = std::array::from_fn(|f| K1 * (1.0 - B + B * d.lengths[f] as f32 / stats.avg_len[f]));
-    d.terms
-        .iter()
-        .map(|(term, counts)| {
-            let df = &stats.df[*term as usize];
-            let mut sum = 0f32;
-            for (f, &tf) in counts.tf.iter().enumerate() {
-                if tf == 0 {
-                    continue;
-                }
-                let weight = match f {
-                    // A plain word inside a code ("Bad Gateway") counts like a title word.
-                    CODE_FIELD if counts.kind == Kind::Word => TITLE_BOOST,
-                    CODE_FIELD | WHOLE_FIELD => CODE_BOOST,
-                    1 => TITLE_BOOST,
-                    2 => SUMMARY_BOOST,
-                    3 => KEYWORDS_BOOST,
-                    _ => BODY_BOOST,
-                };
-                let tf = tf as f32;
-                sum += weight * stats.idf(df[f]) * tf * (K1 + 1.0) / (tf + norm[f]);
-            }
-            (stats.place[*term as usize], ((sum * SCALE).round() as u32).max(1))
-        })
-        .collect()
-}
-
-/// What the whole corpus says about its terms: per field, the average length; per term
-/// number, in how many records each field holds it and its place in sorted order; and the
-/// terms in use, sorted.
-struct FieldStats {
-    docs: f32,
-    avg_len: [f32; FIELDS],
-    df: Vec<[u32; FIELDS]>,
-    place: Vec<u32>,
-    sorted: Vec<u32>,
-}
-
-impl FieldStats {
-    fn new(terms: &Terms) -> FieldStats {
-        let docs = &terms.docs;
-        let n = docs.len().max(1) as f32;
-        let mut avg_len = [0f32; FIELDS];
-        for d in docs {
-            for (f, len) in d.lengths.iter().enumerate() {
-                avg_len[f] += *len as f32;
-            }
-        }
-        for a in &mut avg_len {
-            *a = (*a / n).max(1.0);
-        }
-        let numbered = terms.numbered();
-        let df = docs
-            .par_iter()
-            .fold(
-                || vec![[0u32; FIELDS]; numbered],
-                |mut df, d| {
-                    for (t, counts) in &d.terms {
-                        for (f, &tf) in counts.tf.iter().enumerate() {
-                            df[*t as usize][f] += u32::from(tf > 0);
-                        }
-                    }
-                    df
-                },
-            )
-            .reduce_with(|mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    for f in 0..FIELDS {
-                        x[f] += y[f];
-                    }
-                }
-                a
-            })
-            .unwrap_or_else(|| vec![[0; FIELDS]; numbered]);
-        // A number no record uses any more (its record was edited) is left out.
-        let mut sorted: Vec<u32> = (0..numbered as u32).filter(|&t| df[t as usize].iter().any(|&c| c > 0)).collect();
-        sorted.par_sort_unstable_by(|&a, &b| utf16_cmp(terms.text(a), terms.text(b)));
-        let mut place = vec![u32::MAX; numbered];
-        for (i, &t) in sorted.iter().enumerate() {
-            place[t as usize] = i as u32;
-        }
-        FieldStats { docs: n, avg_len, df, place, sorted }
-    }
-
-    fn idf(&self, df: u32) -> f32 {
-        let df = df as f32;
-        (1.0 + (self.docs - df + 0.5) / (df + 0.5)).ln()
-    }
 }
 
 fn encode_postings(out: &mut String, list: &[(u32, u32)]) {
@@ -209,13 +155,18 @@ fn encode_postings(out: &mut String, list: &[(u32, u32)]) {
     }
 }
 
-/// Cuts the sorted terms into shards; returns each shard's first-term boundary and hash.
-fn term_shards(terms: &[(&str, Postings)], files: &mut Vec<(String, Vec<u8>)>) -> (Vec<String>, Vec<String>) {
+/// Cuts the sorted terms into shards; returns each shard's first-term boundary and hash, and
+/// the files. A shard ends after a term whose hash says so once it holds `TERM_SHARD_MIN`
+/// characters, or at `TERM_SHARD_MAX`: where shards end depends on the terms around the
+/// cut, not on everything before it, so an edit that changes a few postings changes the
+/// shards those terms are in and leaves the others byte for byte as they were.
+fn term_shards(corpus: &Corpus) -> ((Vec<String>, Vec<String>), Vec<(String, Vec<u8>)>) {
     let mut firsts = Vec::new();
     let mut shards: Vec<(String, String)> = Vec::new();
     let (mut dict, mut post) = (String::new(), String::new());
     let mut prev: Vec<u16> = Vec::new();
-    for (term, list) in terms {
+    for (t, term) in corpus.sorted() {
+        let list = corpus.postings(t);
         let units: Vec<u16> = term.encode_utf16().collect();
         if dict.is_empty() {
             firsts.push(if shards.is_empty() {
@@ -237,7 +188,8 @@ fn term_shards(terms: &[(&str, Postings)], files: &mut Vec<(String, Vec<u8>)>) -
         vlq(&mut dict, list.len() as u32);
         vlq(&mut dict, (post.len() - start) as u32);
         prev = units;
-        if dict.len() + post.len() >= TERM_SHARD_CHARS {
+        let size = dict.len() + post.len();
+        if size >= TERM_SHARD_MAX || size >= TERM_SHARD_MIN && (fnv1a(term) >> 16) % TERM_SHARD_CUT == 0 {
             shards.push((std::mem::take(&mut dict), std::mem::take(&mut post)));
         }
     }
@@ -248,13 +200,14 @@ fn term_shards(terms: &[(&str, Postings)], files: &mut Vec<(String, Vec<u8>)>) -
         shards.push((dict, post));
     }
     let mut hashes = Vec::with_capacity(shards.len());
+    let mut files = Vec::with_capacity(shards.len());
     for (n, (dict, post)) in shards.into_iter().enumerate() {
         let bytes = script(&format!("t{n}"), &json!([dict, post]));
         let hash = content_hash(&bytes);
         files.push((format!("{DIR}t{n}.{hash}.js"), bytes));
         hashes.push(hash);
     }
-    (firsts, hashes)
+    ((firsts, hashes), files)
 }
 
 /// SymSpell keys of a word: its first `TYPO_PREFIX` characters, and that prefix with each
@@ -275,72 +228,78 @@ fn typo_eligible(term: &str) -> bool {
     term.chars().count() >= TYPO_MIN_CHARS && term.chars().all(char::is_alphabetic)
 }
 
-/// The typo table: every word, with its best records, in the shard of each of its keys.
-fn typo_shards(terms: &[(&str, Postings)], files: &mut Vec<(String, Vec<u8>)>) -> (u32, Vec<String>) {
-    let entries: Vec<(&str, String)> = terms
-        .par_iter()
-        .filter(|(t, _)| typo_eligible(t))
-        .map(|(term, list)| {
-            let mut top: Vec<(u32, u32)> = list.clone();
-            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            top.truncate(TYPO_TOP);
-            top.sort();
-            let mut e = String::new();
-            vlq(&mut e, utf16_len(term) as u32);
-            e.push_str(term);
-            vlq(&mut e, list.len() as u32);
-            vlq(&mut e, top.len() as u32);
-            encode_postings(&mut e, &top);
-            (*term, e)
-        })
-        .collect();
-    if entries.is_empty() {
-        return (0, Vec::new());
+/// The typo-table entry of term `t`, if it is a word in use that typos can reach: the word,
+/// its document frequency and its best records.
+fn typo_entry(corpus: &Corpus, t: u32) -> Option<TypoEntry> {
+    let list = corpus.postings(t);
+    let term = corpus.terms().text(t);
+    if list.is_empty() || !typo_eligible(term) {
+        return None;
     }
-    let keyed: Vec<Vec<String>> = entries.iter().map(|(w, _)| typo_keys(w)).collect();
-    let total: usize = entries.iter().zip(&keyed).map(|((_, e), k)| e.len() * k.len()).sum();
+    let mut top: Vec<(u32, u32)> = list.clone();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(TYPO_TOP);
+    top.sort();
+    let mut text = String::new();
+    vlq(&mut text, utf16_len(term) as u32);
+    text.push_str(term);
+    vlq(&mut text, list.len() as u32);
+    vlq(&mut text, top.len() as u32);
+    encode_postings(&mut text, &top);
+    Some(TypoEntry { text, keys: typo_keys(term).iter().map(|k| fnv1a(k)).collect() })
+}
+
+/// The typo table: every word, with its best records, in the shard of each of its keys.
+fn typo_shards(corpus: &Corpus, typo: &[Option<TypoEntry>]) -> ((u32, Vec<String>), Vec<(String, Vec<u8>)>) {
+    let entries: Vec<&TypoEntry> = corpus.sorted().filter_map(|(t, _)| typo[t as usize].as_ref()).collect();
+    if entries.is_empty() {
+        return ((0, Vec::new()), Vec::new());
+    }
+    let total: usize = entries.iter().map(|e| e.text.len() * e.keys.len()).sum();
     let count = total.div_ceil(TYPO_SHARD_CHARS).max(1) as u32;
     let mut shards: Vec<Vec<usize>> = vec![Vec::new(); count as usize];
-    for (i, keys) in keyed.iter().enumerate() {
-        for key in keys {
-            let s = &mut shards[(fnv1a(key) % count) as usize];
+    for (i, e) in entries.iter().enumerate() {
+        for key in &e.keys {
+            let s = &mut shards[(key % count) as usize];
             if s.last() != Some(&i) {
                 s.push(i);
             }
         }
     }
-    let mut hashes = Vec::with_capacity(shards.len());
-    for (n, list) in shards.iter().enumerate() {
-        let data: String = list.iter().map(|&i| entries[i].1.as_str()).collect();
-        let bytes = script(&format!("y{n}"), &json!(data));
-        let hash = content_hash(&bytes);
-        files.push((format!("{DIR}y{n}.{hash}.js"), bytes));
-        hashes.push(hash);
-    }
-    (count, hashes)
-}
-
-/// What a result shows, `META_CHUNK` records per file. A hash names `META_GROUP` chunks at a
-/// time: one per chunk would make the manifest grow by a hash per 16 records (37 KB at
-/// 100,000), and record numbers shift when a record is added, so few would survive that
-/// change anyway; one for all would rename every chunk when one record is edited.
-fn meta_chunks(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> Vec<String> {
-    let product_index: HashMap<&str, usize> = site.by_product.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-    let chunks: Vec<Vec<u8>> = (0..site.records.len().div_ceil(META_CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let docs: Vec<Value> = (c * META_CHUNK..((c + 1) * META_CHUNK).min(site.records.len()))
-                .map(|i| {
-                    let r = &site.records[i];
-                    json!([r.code(), r.title, product_index[r.product()], severity_index(r.severity), r.summary, site.paths[i]])
-                })
-                .collect();
-            script(&format!("m{c}"), &json!(docs))
+    let made: Vec<(String, (String, Vec<u8>))> = shards
+        .par_iter()
+        .enumerate()
+        .map(|(n, list)| {
+            let data: String = list.iter().map(|&i| entries[i].text.as_str()).collect();
+            let bytes = script(&format!("y{n}"), &json!(data));
+            let hash = content_hash(&bytes);
+            (hash.clone(), (format!("{DIR}y{n}.{hash}.js"), bytes))
         })
         .collect();
-    let hashes: Vec<String> = chunks.chunks(META_GROUP).map(|group| content_hash(&group.concat())).collect();
-    for (c, bytes) in chunks.into_iter().enumerate() {
-        files.push((format!("{DIR}m{c}.{}.js", hashes[c / META_GROUP]), bytes));
+    let (hashes, files) = made.into_iter().unzip();
+    ((count, hashes), files)
+}
+
+/// What a result shows of records `c * META_CHUNK..`, as written.
+fn meta_chunk(site: &Site, c: usize) -> Vec<u8> {
+    let product = |key: &str| site.by_product.keys().position(|k| k == key).unwrap_or(0);
+    let docs: Vec<Value> = (c * META_CHUNK..((c + 1) * META_CHUNK).min(site.records.len()))
+        .map(|i| {
+            let r = &site.records[i];
+            json!([r.code(), r.title, product(r.product()), severity_index(r.severity), r.summary, site.paths[i]])
+        })
+        .collect();
+    script(&format!("m{c}"), &json!(docs))
+}
+
+/// The metadata chunk files. A hash names `META_GROUP` chunks at a time: one per chunk would
+/// make the manifest grow by a hash per 16 records (37 KB at 100,000), and record numbers
+/// shift when a record is added, so few would survive that change anyway; one for all would
+/// rename every chunk when one record is edited.
+fn meta_files(chunks: &[Vec<u8>], files: &mut Vec<(String, Vec<u8>)>) -> Vec<String> {
+    let hashes: Vec<String> = chunks.par_chunks(META_GROUP).map(|group| content_hash(&group.concat())).collect();
+    for (c, bytes) in chunks.iter().enumerate() {
+        files.push((format!("{DIR}m{c}.{}.js", hashes[c / META_GROUP]), bytes.clone()));
     }
     hashes
 }
@@ -408,6 +367,48 @@ fn facets(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::load_from_memory;
+    use crate::validate::validate;
+
+    fn site(records: &[(String, String)]) -> Site {
+        let site_toml = "title = \"T\"\nbase_url = \"https://h.example/\"\nlanguage = \"en\"\n[products.p]\nname = \"P\"\n";
+        let refs: Vec<(&str, &str)> = records.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        validate(load_from_memory(site_toml, &refs)).unwrap()
+    }
+
+    fn record(i: usize, summary: &str) -> (String, String) {
+        let words = ["printer", "spooler", "gateway", "certificate", "timeout", "driver", "queue"];
+        let body: Vec<&str> = (0..12).map(|k| words[(i * 7 + k * 3) % words.len()]).collect();
+        (format!("p/{i:02}"), format!("code = \"0x{i:x}\"\nproduct = \"p\"\ntitle = \"{} {}\"\nsummary = \"{summary}\"\nquick_answer = \"{}\"\n", words[i % 7], words[(i + 2) % 7], body.join(" ")))
+    }
+
+    #[test]
+    fn an_updated_index_is_the_index_built_afresh() {
+        let mut records: Vec<(String, String)> = (0..40).map(|i| record(i, "The printer spooler stopped")).collect();
+        let mut index = Index::new(&site(&records), Terms::analyse(&site(&records)));
+        let edits = [
+            // Same lengths: the averages hold and only the touched terms are computed again.
+            (3, "The gateway spooler stopped"),
+            (3, "The gateway spooler stalled"),
+            (17, "The zebra quokka stopped"),
+            // Longer: the summary's average length moves, and every impact is computed again.
+            (20, "The printer spooler stopped after a long and winding certificate timeout"),
+            (3, "The printer spooler stopped"),
+            (17, "The printer spooler stopped"),
+        ];
+        for (i, summary) in edits {
+            records[i] = record(i, summary);
+            let now = site(&records);
+            index.update(&now, &[i]);
+            let fresh = build(&now);
+            let got = index.files(&now);
+            assert_eq!(got.iter().map(|f| &f.0).collect::<Vec<_>>(), fresh.iter().map(|f| &f.0).collect::<Vec<_>>(), "after editing {i} to {summary:?}");
+            for ((path, a), (_, b)) in got.iter().zip(&fresh) {
+                assert!(a == b, "{path} differs after editing {i} to {summary:?}");
+            }
+        }
+        assert!(!index.files(&site(&records)).iter().any(|(_, b)| String::from_utf8_lossy(b).contains("zebra")), "a word no record uses any more is gone");
+    }
 
     #[test]
     fn typo_keys_share_one_for_one_edit() {

@@ -3,6 +3,7 @@
 //! vectors this side generates.
 
 pub mod analyze;
+pub mod corpus;
 pub mod doc;
 pub mod encode;
 pub mod index;

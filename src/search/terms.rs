@@ -108,6 +108,12 @@ impl Terms {
         self
     }
 
+    /// Analyses record `i` of `site` again, in place; returns the terms it had.
+    pub fn replace(&mut self, site: &Site, i: usize) -> DocTerms {
+        let fresh = self.number(Counted::new(&SearchDoc::new(site, i)));
+        std::mem::replace(&mut self.docs[i], fresh)
+    }
+
     fn number(&mut self, c: Counted) -> DocTerms {
         let mut terms: Vec<(u32, Counts)> = c
             .terms

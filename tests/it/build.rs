@@ -21,7 +21,7 @@ fn sample_knowledge_base_builds_a_page_per_record() {
         let page = format!("{product}/{}/index.html", fixbook::url::code_slug(&code));
         assert!(site.exists(&page), "no page {page} for {}", e.path().display());
     }
-    for f in ["index.html", "404.html", "codes/index.html", "tags/index.html", "sitemap.xml", "robots.txt", "atom.xml", "records.json", "assets/fixbook.css", "assets/fixbook.js", ".fixbook"] {
+    for f in ["index.html", "404.html", "codes/index.html", "tags/index.html", "sitemap.xml", "robots.txt", "atom.xml", "records.json", "records/1.json", "assets/fixbook.css", "assets/fixbook.js", ".fixbook"] {
         assert!(site.exists(f), "missing {f}");
     }
     let products = toml::from_str::<toml::Table>(&std::fs::read_to_string(repo_root().join("site.toml")).unwrap()).unwrap();
@@ -124,8 +124,11 @@ fn listings_feeds_and_data_files() {
     assert!(atom.contains("<updated>2026-11-20T00:00:00Z</updated>"));
     assert_eq!(atom.matches("<entry>").count(), 2, "only dated records are in the feed");
 
-    let data: serde_json::Value = serde_json::from_str(&site.read("records.json")).unwrap();
-    assert_eq!(data["version"], 1);
+    let index: serde_json::Value = serde_json::from_str(&site.read("records.json")).unwrap();
+    assert_eq!((index["version"].as_u64(), index["records"].as_u64()), (Some(2), Some(3)));
+    assert_eq!(index["parts"], serde_json::json!(["records/1.json"]));
+    let data: serde_json::Value = serde_json::from_str(&site.read("records/1.json")).unwrap();
+    assert_eq!((data["version"].as_u64(), data["part"].as_u64()), (Some(2), Some(1)));
     let records = data["records"].as_array().unwrap();
     assert_eq!(records.len(), 3);
     let c07 = records.iter().find(|r| r["id"] == "rd/0xc07").unwrap();

@@ -247,10 +247,10 @@ fn payloads_are_inert_in_every_page_and_data_file() {
         let ld: serde_json::Value = serde_json::from_str(&doc.select(&sel).next().unwrap().text().collect::<String>()).unwrap();
         assert_eq!(ld["@graph"][0]["headline"], format!("Error 2 {}", TEXT[2]));
 
-        // Data files: records.json is JSON with the text intact; index files are one call each
+        // Data files: the records data is JSON with the text intact; index files are one call each
         // with JSON arguments and no `<` at all (so none can end an inline script).
         let get = |name: &str| files.iter().find(|(p, _)| p == name).map(|(_, b)| String::from_utf8(b.clone()).unwrap()).unwrap();
-        let records: serde_json::Value = serde_json::from_str(&get("records.json")).unwrap();
+        let records: serde_json::Value = serde_json::from_str(&get("records/1.json")).unwrap();
         let titles: Vec<&str> = records["records"].as_array().unwrap().iter().filter_map(|r| r["title"].as_str()).collect();
         assert!(titles.contains(&format!("Error 0 {}", TEXT[0]).as_str()), "{titles:?}");
         let mut meta = String::new();

@@ -23,4 +23,5 @@ mod serve;
 mod snapshots;
 mod support;
 mod theme;
+mod watch;
 mod webdriver;

@@ -91,3 +91,12 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// Replaces the first `from` in the file at `path` with `to`, with a new modification time.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    // A new modification time even on a coarse clock.
+    std::thread::sleep(std::time::Duration::from_millis(15));
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
