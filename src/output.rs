@@ -155,6 +155,9 @@ where
     finish(result, &staging, |staging| swap_in(staging, out))
 }
 
+/// A folder of the site, and which of its files belong to one build only (by site-relative path).
+pub type Transient<'a> = (&'a str, &'a dyn Fn(&str) -> bool);
+
 /// Like [`publish`], for a build that rewrites few files: the staging folder starts as a copy
 /// of the current `out`, file for file (hard links, or copies where the file system has none),
 /// and `write` replaces what changed. With `transient`, a file under its folder that its test
@@ -168,7 +171,7 @@ where
 /// tree afterwards: on ext4, making and removing some 10,000 folders per build cost more than
 /// rendering the pages that changed. A spare without the list is compared with `out` file by
 /// file. A full build removes the spare.
-pub fn publish_reusing<T, E>(out: &Path, transient: Option<(&str, &dyn Fn(&str) -> bool)>, write: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
+pub fn publish_reusing<T, E>(out: &Path, transient: Option<Transient>, write: impl FnOnce(&DirSink) -> Result<T, E>) -> Result<T, E>
 where
     E: From<OutputError>,
 {

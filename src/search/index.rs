@@ -47,6 +47,9 @@ const META_CHUNK: usize = 16;
 /// Metadata chunks named by one hash: an edit renames this many files, not all of them.
 const META_GROUP: usize = 64;
 
+/// Files of the index: (path under the site root, contents).
+type IndexFiles = Vec<(String, Vec<u8>)>;
+
 const SEVERITIES: [Severity; 4] = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
 
 
@@ -160,7 +163,7 @@ fn encode_postings(out: &mut String, list: &[(u32, u32)]) {
 /// characters, or at `TERM_SHARD_MAX`: where shards end depends on the terms around the
 /// cut, not on everything before it, so an edit that changes a few postings changes the
 /// shards those terms are in and leaves the others byte for byte as they were.
-fn term_shards(corpus: &Corpus) -> ((Vec<String>, Vec<String>), Vec<(String, Vec<u8>)>) {
+fn term_shards(corpus: &Corpus) -> ((Vec<String>, Vec<String>), IndexFiles) {
     let mut firsts = Vec::new();
     let mut shards: Vec<(String, String)> = Vec::new();
     let (mut dict, mut post) = (String::new(), String::new());
@@ -189,7 +192,7 @@ fn term_shards(corpus: &Corpus) -> ((Vec<String>, Vec<String>), Vec<(String, Vec
         vlq(&mut dict, (post.len() - start) as u32);
         prev = units;
         let size = dict.len() + post.len();
-        if size >= TERM_SHARD_MAX || size >= TERM_SHARD_MIN && (fnv1a(term) >> 16) % TERM_SHARD_CUT == 0 {
+        if size >= TERM_SHARD_MAX || size >= TERM_SHARD_MIN && (fnv1a(term) >> 16).is_multiple_of(TERM_SHARD_CUT) {
             shards.push((std::mem::take(&mut dict), std::mem::take(&mut post)));
         }
     }
@@ -250,7 +253,7 @@ fn typo_entry(corpus: &Corpus, t: u32) -> Option<TypoEntry> {
 }
 
 /// The typo table: every word, with its best records, in the shard of each of its keys.
-fn typo_shards(corpus: &Corpus, typo: &[Option<TypoEntry>]) -> ((u32, Vec<String>), Vec<(String, Vec<u8>)>) {
+fn typo_shards(corpus: &Corpus, typo: &[Option<TypoEntry>]) -> ((u32, Vec<String>), IndexFiles) {
     let entries: Vec<&TypoEntry> = corpus.sorted().filter_map(|(t, _)| typo[t as usize].as_ref()).collect();
     if entries.is_empty() {
         return ((0, Vec::new()), Vec::new());
