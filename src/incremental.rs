@@ -161,7 +161,8 @@ impl Live {
                 let mut files: Files = (*self.files).clone();
                 // Index files are named by their content: the previous index's go.
                 files.retain(|path, _| !is_index_file(path));
-                files.extend(sink.into_files().into_iter().chain(index).chain(data).map(|(p, b)| (p, b.into())));
+                files.extend(sink.into_files().into_iter().chain(data).map(|(p, b)| (p, b.into())));
+                files.extend(index);
                 self.files = Arc::new(files);
                 Ok(Update::Pages(pages))
             }
@@ -197,10 +198,12 @@ fn load_full(root: &Path, cache: &mut FileCache) -> Result<(Site, Theme), BuildE
 /// Every file of the site, as `build` writes them, and the search index they hold.
 fn render_all(site: &Site, theme: &Theme, style: LinkStyle) -> Result<(Files, Index), BuildError> {
     let sink = MemorySink::default();
-    let (rendered, index) = rayon::join(|| render::render(site, theme, &sink, style, &PageSet::all(), &|| {}), || Index::new(site, Terms::analyse(site)));
+    let (rendered, mut index) = rayon::join(|| render::render(site, theme, &sink, style, &PageSet::all(), &|| {}), || Index::new(site, Terms::analyse(site)));
     rendered?;
-    render::put_all(&sink, &index.files(site))?;
-    Ok((sink.into_files().into_iter().map(|(p, b)| (p, b.into())).collect(), index))
+    let mut files: Files = sink.into_files().into_iter().map(|(p, b)| (p, b.into())).collect();
+    // The index's own allocations: files a later update leaves alone compare by address.
+    files.extend(index.files(site));
+    Ok((files, index))
 }
 
 /// Whether a path the watcher reported can change the site: site.toml, content/, templates/

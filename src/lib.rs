@@ -258,7 +258,7 @@ fn write_index(site: &Site, sink: &dyn Sink, t: &Timings, cache: Option<TermsCac
     let (index, keep) = t.time("index", || {
         let (kept, keys) = cache.map_or((None, None), |c| (c.kept, Some(c.keys)));
         let terms = search::terms::Kept::update(kept, site, keys.unwrap_or_default());
-        let index = search::index::Index::new(site, terms);
+        let mut index = search::index::Index::new(site, terms);
         (index.files(site), keys.map(|k| index.terms().encode(k)))
     });
     Ok((render::put_all(sink, &index)?, keep))

@@ -28,8 +28,13 @@ impl RecordId {
     /// The id a reference in `related` or an `@/` link names. Writing the file's name
     /// (`remote-desktop/0x204.toml`) is allowed.
     pub fn from_reference(reference: &str) -> RecordId {
+        RecordId(Self::referenced(reference).to_string())
+    }
+
+    /// The id a `related` entry or link names, borrowed from it.
+    pub fn referenced(reference: &str) -> &str {
         let path = reference.trim_end_matches('/');
-        RecordId(path.strip_suffix(".toml").unwrap_or(path).to_string())
+        path.strip_suffix(".toml").unwrap_or(path)
     }
 
     pub fn as_str(&self) -> &str {

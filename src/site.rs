@@ -66,17 +66,22 @@ impl Site {
 
     /// Records whose `related` list shows record `id`.
     pub fn referrers(&self, id: &RecordId) -> Vec<usize> {
-        (0..self.records.len()).filter(|&j| self.records[j].related.iter().any(|r| RecordId::from_reference(r.get_ref()) == *id)).collect()
+        (0..self.records.len()).filter(|&j| self.records[j].related.iter().any(|r| RecordId::referenced(r.get_ref()) == id.as_str())).collect()
     }
 
     /// Record indices, most recently updated first (records without a date last), then by id.
     pub fn recently_updated(&self, n: usize) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.records.len()).collect();
-        order.sort_by(|&a, &b| {
+        let newest = |&a: &usize, &b: &usize| {
             let (ra, rb) = (&self.records[a], &self.records[b]);
             rb.updated.cmp(&ra.updated).then_with(|| ra.id.cmp(&rb.id))
-        });
-        order.truncate(n);
+        };
+        let mut order: Vec<usize> = (0..self.records.len()).collect();
+        // The first n, without sorting the rest: this runs on every rebuild of the home page.
+        if n < order.len() {
+            order.select_nth_unstable_by(n, newest);
+            order.truncate(n);
+        }
+        order.sort_by(newest);
         order
     }
 }

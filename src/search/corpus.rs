@@ -9,7 +9,7 @@
 //! whether a corpus was made at once or edited into shape.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use super::analyze::Kind;
 use super::doc::*;
@@ -38,7 +38,8 @@ pub struct Corpus {
     sorted: Vec<u32>,
 }
 
-/// The terms whose postings an update changed.
+/// The terms whose postings an update changed (a term that came into use or went out of it
+/// among them).
 pub enum Touched {
     All,
     /// Term numbers, ascending.
@@ -100,6 +101,11 @@ impl Corpus {
         self.sorted.iter().map(|&t| (t, self.terms.text(t)))
     }
 
+    /// The numbers of the terms in use, in UTF-16 order.
+    pub fn sorted_numbers(&self) -> &[u32] {
+        &self.sorted
+    }
+
     /// How many terms are in use.
     pub fn len(&self) -> usize {
         self.sorted.len()
@@ -156,6 +162,10 @@ impl Corpus {
                 }
             }
         }
+        // Terms whose postings differ after the update: found while they are updated, since
+        // most impacts of an edited record come out as they were (a few more words change a
+        // field's length normalisation by too little to move a rounded impact).
+        let mut changed: FxHashSet<u32> = FxHashSet::default();
         // An edited record leaves the postings of the terms it lost and joins those it gained.
         for (d, old) in &old_docs {
             let new = &self.terms.docs[*d];
@@ -165,12 +175,14 @@ impl Corpus {
                 let list = &mut self.postings[*t as usize];
                 if let Ok(i) = list.binary_search_by_key(&doc, |p| p.0) {
                     list.remove(i);
+                    changed.insert(*t);
                 }
             }
             for (t, _) in new.terms.iter().filter(|(t, _)| !has(&old.terms, *t)) {
                 let list = &mut self.postings[*t as usize];
                 if let Err(i) = list.binary_search_by_key(&doc, |p| p.0) {
                     list.insert(i, (doc, 0));
+                    changed.insert(*t);
                 }
             }
         }
@@ -187,12 +199,18 @@ impl Corpus {
             let mut list = std::mem::take(&mut self.postings[t as usize]);
             for (doc, impact) in &mut list {
                 if all || edited.binary_search(&(*doc as usize)).is_ok() {
-                    *impact = self.impact_of(t, *doc);
+                    let new = self.impact_of(t, *doc);
+                    if new != *impact {
+                        *impact = new;
+                        changed.insert(t);
+                    }
                 }
             }
             self.postings[t as usize] = list;
         }
-        Touched::Some(touched)
+        let mut changed: Vec<u32> = changed.into_iter().collect();
+        changed.sort_unstable();
+        Touched::Some(changed)
     }
 
     /// Every term's postings, computed from nothing.

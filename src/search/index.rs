@@ -6,7 +6,9 @@
 //! one-deletion variants (SymSpell) finds misspelt words wherever they sort; record metadata
 //! and facets are separate files loaded only for what is shown.
 
-use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -47,25 +49,34 @@ const META_CHUNK: usize = 16;
 /// Metadata chunks named by one hash: an edit renames this many files, not all of them.
 const META_GROUP: usize = 64;
 
-/// Files of the index: (path under the site root, contents).
-type IndexFiles = Vec<(String, Vec<u8>)>;
+/// A file of the index: its path under the site root and its contents, shared with the
+/// [`Index`] that keeps it, so that a file an update left alone is the same allocation.
+pub type IndexFile = (String, Arc<[u8]>);
 
 const SEVERITIES: [Severity; 4] = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
 
-
 /// Every file of the index, as (path under the site root, contents).
-pub fn build(site: &Site) -> Vec<(String, Vec<u8>)> {
+pub fn build(site: &Site) -> Vec<IndexFile> {
     Index::new(site, Terms::analyse(site)).files(site)
 }
 
 /// The index of a site, kept so that edits to a few records update it (`serve`,
 /// `build --watch`) instead of building it again; [`Index::files`] are the same either way.
+/// Besides the corpus it keeps what it wrote last, so that only the shards holding terms an
+/// edit touched are made again.
 pub struct Index {
     corpus: Corpus,
     /// By term number: the typo-table entry of a word in use that typos can reach.
     typo: Vec<Option<TypoEntry>>,
-    /// What results show, `META_CHUNK` records per chunk, as written.
-    meta: Vec<Vec<u8>>,
+    /// What results show, `META_CHUNK` records per chunk, as written, and the hash of each
+    /// group of `META_GROUP` chunks.
+    meta: Vec<Arc<[u8]>>,
+    meta_hashes: Vec<String>,
+    paths: IndexFile,
+    /// Terms touched since the shards below were made; `None`: everything must be made again.
+    touched: Option<FxHashSet<u32>>,
+    terms_made: Vec<TermShard>,
+    typo_made: Vec<IndexFile>,
 }
 
 /// One word's entry in the typo table, and the FNV-1a of each of its keys.
@@ -74,35 +85,58 @@ struct TypoEntry {
     keys: Vec<u32>,
 }
 
+/// A term shard as made: the numbers of its terms in order, whether it ended by the cut rule
+/// (rather than at the last term), its boundary in the manifest, and the file.
+struct TermShard {
+    terms: Vec<u32>,
+    cut: bool,
+    first: String,
+    hash: String,
+    file: IndexFile,
+}
+
 impl Index {
     /// The index of `site`, whose records' terms are `terms`.
     pub fn new(site: &Site, terms: Terms) -> Index {
         debug_assert_eq!(terms.docs.len(), site.records.len());
         let corpus = Corpus::new(terms);
         let typo = (0..corpus.terms().numbered() as u32).into_par_iter().map(|t| typo_entry(&corpus, t)).collect();
-        let meta = (0..site.records.len().div_ceil(META_CHUNK)).into_par_iter().map(|c| meta_chunk(site, c)).collect();
-        Index { corpus, typo, meta }
+        let meta: Vec<Arc<[u8]>> = (0..site.records.len().div_ceil(META_CHUNK)).into_par_iter().map(|c| meta_chunk(site, c).into()).collect();
+        let meta_hashes = meta.par_chunks(META_GROUP).map(|group| content_hash(&group.concat())).collect();
+        let paths = paths(site);
+        Index { corpus, typo, meta, meta_hashes, paths, touched: None, terms_made: Vec::new(), typo_made: Vec::new() }
     }
 
     /// Brings the index up to date after the records at `changed` were edited in place:
-    /// same records in the same order, with the same products and tags.
+    /// same records in the same order, with the same products, codes and tags.
     pub fn update(&mut self, site: &Site, changed: &[usize]) {
         match self.corpus.update(site, changed) {
             Touched::All => {
                 let corpus = &self.corpus;
                 self.typo = (0..corpus.terms().numbered() as u32).into_par_iter().map(|t| typo_entry(corpus, t)).collect();
+                self.touched = None;
             }
             Touched::Some(terms) => {
                 self.typo.resize_with(self.corpus.terms().numbered(), || None);
-                for t in terms {
+                for &t in &terms {
                     self.typo[t as usize] = typo_entry(&self.corpus, t);
+                }
+                if let Some(touched) = self.touched.as_mut() {
+                    touched.extend(terms);
                 }
             }
         }
         let mut chunks: Vec<usize> = changed.iter().map(|i| i / META_CHUNK).collect();
+        chunks.sort_unstable();
         chunks.dedup();
-        for c in chunks {
-            self.meta[c] = meta_chunk(site, c);
+        for &c in &chunks {
+            self.meta[c] = meta_chunk(site, c).into();
+        }
+        let mut groups: Vec<usize> = chunks.iter().map(|c| c / META_GROUP).collect();
+        groups.dedup();
+        for g in groups {
+            let end = ((g + 1) * META_GROUP).min(self.meta.len());
+            self.meta_hashes[g] = content_hash(&self.meta[g * META_GROUP..end].concat());
         }
     }
 
@@ -112,35 +146,43 @@ impl Index {
     }
 
     /// Every file of the index of `site`, as (path under the site root, contents).
-    pub fn files(&self, site: &Site) -> Vec<(String, Vec<u8>)> {
+    pub fn files(&mut self, site: &Site) -> Vec<IndexFile> {
         let n = site.records.len();
-        let mut files = Vec::new();
-        let ((shards, terms_files), (typo, typo_files)) = rayon::join(|| term_shards(&self.corpus), || typo_shards(&self.corpus, &self.typo));
-        files.extend(terms_files);
-        files.extend(typo_files);
-        let meta_hashes = meta_files(&self.meta, &mut files);
+        let touched = self.touched.take();
+        let (terms_made, typo_made) = rayon::join(
+            || term_shards(&self.corpus, &self.terms_made, touched.as_ref()),
+            || typo_shards(&self.corpus, &self.typo, &self.typo_made, touched.as_ref()),
+        );
+        self.terms_made = terms_made;
+        self.typo_made = typo_made;
+        self.touched = Some(FxHashSet::default());
+        let mut files: Vec<IndexFile> = self.terms_made.iter().map(|s| s.file.clone()).chain(self.typo_made.iter().cloned()).collect();
+        for (c, bytes) in self.meta.iter().enumerate() {
+            files.push((format!("{DIR}m{c}.{}.js", self.meta_hashes[c / META_GROUP]), bytes.clone()));
+        }
         let facets = facets(site, &mut files);
-        let paths = paths(site, &mut files);
+        files.push(self.paths.clone());
         let products: Vec<Value> = site
             .by_product
             .keys()
             .map(|k| json!([k, site.config.product(k).map_or(k.as_str(), |p| p.name.as_str())]))
             .collect();
+        let hash = |file: &IndexFile| file.0.rsplit('.').nth(1).unwrap_or_default().to_string();
         let manifest = json!({
             "format": FORMAT,
             "docs": n,
             "scale": SCALE,
             "factors": { "prefix": round3(PREFIX_FACTOR), "fuzzy": round3(FUZZY_FACTOR) },
-            "terms": { "first": shards.0, "hashes": shards.1 },
+            "terms": { "first": self.terms_made.iter().map(|s| s.first.as_str()).collect::<Vec<_>>(), "hashes": self.terms_made.iter().map(|s| s.hash.as_str()).collect::<Vec<_>>() },
             "prefix": MIN_PREFIX_CHARS,
-            "typo": { "shards": typo.0, "prefix": TYPO_PREFIX, "min": TYPO_MIN_CHARS, "hashes": typo.1 },
-            "meta": { "chunk": META_CHUNK, "chunks": n.div_ceil(META_CHUNK), "group": META_GROUP, "hashes": meta_hashes },
+            "typo": { "shards": self.typo_made.len(), "prefix": TYPO_PREFIX, "min": TYPO_MIN_CHARS, "hashes": self.typo_made.iter().map(hash).collect::<Vec<_>>() },
+            "meta": { "chunk": META_CHUNK, "chunks": n.div_ceil(META_CHUNK), "group": META_GROUP, "hashes": self.meta_hashes },
             "facets": facets,
-            "paths": paths,
+            "paths": self.paths.0.strip_prefix(DIR).unwrap_or(&self.paths.0),
             "products": products,
             "severities": SEVERITIES.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         });
-        files.push((format!("{DIR}manifest.js"), script("manifest", &manifest)));
+        files.push((format!("{DIR}manifest.js"), script("manifest", &manifest).into()));
         files
     }
 }
@@ -158,29 +200,51 @@ fn encode_postings(out: &mut String, list: &[(u32, u32)]) {
     }
 }
 
-/// Cuts the sorted terms into shards; returns each shard's first-term boundary and hash, and
-/// the files. A shard ends after a term whose hash says so once it holds `TERM_SHARD_MIN`
-/// characters, or at `TERM_SHARD_MAX`: where shards end depends on the terms around the
-/// cut, not on everything before it, so an edit that changes a few postings changes the
-/// shards those terms are in and leaves the others byte for byte as they were.
-fn term_shards(corpus: &Corpus) -> ((Vec<String>, Vec<String>), IndexFiles) {
-    let mut firsts = Vec::new();
-    let mut shards: Vec<(String, String)> = Vec::new();
+/// Cuts the sorted terms into shards. A shard ends after a term whose hash says so once it
+/// holds `TERM_SHARD_MIN` characters, or at `TERM_SHARD_MAX`: where shards end depends on the
+/// terms around the cut, not on everything before it, so an edit that changes a few postings
+/// changes the shards those terms are in and leaves the others byte for byte as they were.
+/// A shard of `made` that starts where the next one does, with the same terms, none of them
+/// `touched`, is taken as it is (with `touched` `None`, every shard is made).
+fn term_shards(corpus: &Corpus, made: &[TermShard], touched: Option<&FxHashSet<u32>>) -> Vec<TermShard> {
+    let sorted = corpus.sorted_numbers();
+    let mut shards: Vec<TermShard> = Vec::with_capacity(made.len());
+    let mut at = 0;
+    while at < sorted.len() || shards.is_empty() {
+        let n = shards.len();
+        let first = match n {
+            0 => String::new(),
+            // The shortest prefix of this term that still sorts after the previous shard.
+            _ => {
+                let (prev, units): (Vec<u16>, Vec<u16>) = (corpus.terms().text(sorted[at - 1]).encode_utf16().collect(), corpus.terms().text(sorted[at]).encode_utf16().collect());
+                String::from_utf16_lossy(&units[..(shared_prefix(&prev, &units) + 1).min(units.len())])
+            }
+        };
+        let kept = touched.and_then(|touched| {
+            let old = made.get(n)?;
+            let same = old.first == first
+                && sorted[at..].starts_with(&old.terms)
+                && (old.cut || at + old.terms.len() == sorted.len())
+                && !old.terms.iter().any(|t| touched.contains(t));
+            same.then(|| TermShard { terms: old.terms.clone(), cut: old.cut, first: old.first.clone(), hash: old.hash.clone(), file: old.file.clone() })
+        });
+        let shard = kept.unwrap_or_else(|| term_shard(corpus, &sorted[at..], n, first));
+        at += shard.terms.len();
+        shards.push(shard);
+    }
+    shards
+}
+
+/// Shard `n`, from the first of `terms` to where the cut rule ends it.
+fn term_shard(corpus: &Corpus, terms: &[u32], n: usize, first: String) -> TermShard {
     let (mut dict, mut post) = (String::new(), String::new());
     let mut prev: Vec<u16> = Vec::new();
-    for (t, term) in corpus.sorted() {
+    let mut taken = Vec::new();
+    let mut cut = false;
+    for &t in terms {
+        let term = corpus.terms().text(t);
         let list = corpus.postings(t);
         let units: Vec<u16> = term.encode_utf16().collect();
-        if dict.is_empty() {
-            firsts.push(if shards.is_empty() {
-                String::new()
-            } else {
-                // The shortest prefix of this term that still sorts after the previous shard.
-                let keep = (shared_prefix(&prev, &units) + 1).min(units.len());
-                String::from_utf16_lossy(&units[..keep])
-            });
-            prev.clear();
-        }
         let shared = shared_prefix(&prev, &units);
         let suffix = String::from_utf16_lossy(&units[shared..]);
         let start = post.len();
@@ -191,26 +255,16 @@ fn term_shards(corpus: &Corpus) -> ((Vec<String>, Vec<String>), IndexFiles) {
         vlq(&mut dict, list.len() as u32);
         vlq(&mut dict, (post.len() - start) as u32);
         prev = units;
+        taken.push(t);
         let size = dict.len() + post.len();
         if size >= TERM_SHARD_MAX || size >= TERM_SHARD_MIN && (fnv1a(term) >> 16).is_multiple_of(TERM_SHARD_CUT) {
-            shards.push((std::mem::take(&mut dict), std::mem::take(&mut post)));
+            cut = true;
+            break;
         }
     }
-    if !dict.is_empty() || shards.is_empty() {
-        if firsts.is_empty() {
-            firsts.push(String::new());
-        }
-        shards.push((dict, post));
-    }
-    let mut hashes = Vec::with_capacity(shards.len());
-    let mut files = Vec::with_capacity(shards.len());
-    for (n, (dict, post)) in shards.into_iter().enumerate() {
-        let bytes = script(&format!("t{n}"), &json!([dict, post]));
-        let hash = content_hash(&bytes);
-        files.push((format!("{DIR}t{n}.{hash}.js"), bytes));
-        hashes.push(hash);
-    }
-    ((firsts, hashes), files)
+    let bytes = script(&format!("t{n}"), &json!([dict, post]));
+    let hash = content_hash(&bytes);
+    TermShard { terms: taken, cut, first, file: (format!("{DIR}t{n}.{hash}.js"), bytes.into()), hash }
 }
 
 /// SymSpell keys of a word: its first `TYPO_PREFIX` characters, and that prefix with each
@@ -252,35 +306,52 @@ fn typo_entry(corpus: &Corpus, t: u32) -> Option<TypoEntry> {
     Some(TypoEntry { text, keys: typo_keys(term).iter().map(|k| fnv1a(k)).collect() })
 }
 
-/// The typo table: every word, with its best records, in the shard of each of its keys.
-fn typo_shards(corpus: &Corpus, typo: &[Option<TypoEntry>]) -> ((u32, Vec<String>), IndexFiles) {
+/// The typo table: every word, with its best records, in the shard of each of its keys. With
+/// as many shards as `made` has, a shard that holds none of the words `touched` (or held) is
+/// taken as it is.
+fn typo_shards(corpus: &Corpus, typo: &[Option<TypoEntry>], made: &[IndexFile], touched: Option<&FxHashSet<u32>>) -> Vec<IndexFile> {
     let entries: Vec<&TypoEntry> = corpus.sorted().filter_map(|(t, _)| typo[t as usize].as_ref()).collect();
     if entries.is_empty() {
-        return ((0, Vec::new()), Vec::new());
+        return Vec::new();
     }
     let total: usize = entries.iter().map(|e| e.text.len() * e.keys.len()).sum();
     let count = total.div_ceil(TYPO_SHARD_CHARS).max(1) as u32;
+    // The shards to make: all, or those a touched word is filed under (a word no longer in the
+    // table was filed under the same keys).
+    let remake: Vec<bool> = match touched.filter(|_| made.len() == count as usize) {
+        Some(touched) => {
+            let mut remake = vec![false; count as usize];
+            for &t in touched {
+                let word = corpus.terms().text(t);
+                if typo_eligible(word) {
+                    typo_keys(word).iter().for_each(|k| remake[(fnv1a(k) % count) as usize] = true);
+                }
+            }
+            remake
+        }
+        None => vec![true; count as usize],
+    };
     let mut shards: Vec<Vec<usize>> = vec![Vec::new(); count as usize];
     for (i, e) in entries.iter().enumerate() {
         for key in &e.keys {
-            let s = &mut shards[(key % count) as usize];
-            if s.last() != Some(&i) {
-                s.push(i);
+            let n = (key % count) as usize;
+            if remake[n] && shards[n].last() != Some(&i) {
+                shards[n].push(i);
             }
         }
     }
-    let made: Vec<(String, (String, Vec<u8>))> = shards
+    shards
         .par_iter()
         .enumerate()
         .map(|(n, list)| {
+            if !remake[n] {
+                return made[n].clone();
+            }
             let data: String = list.iter().map(|&i| entries[i].text.as_str()).collect();
             let bytes = script(&format!("y{n}"), &json!(data));
-            let hash = content_hash(&bytes);
-            (hash.clone(), (format!("{DIR}y{n}.{hash}.js"), bytes))
+            (format!("{DIR}y{n}.{}.js", content_hash(&bytes)), bytes.into())
         })
-        .collect();
-    let (hashes, files) = made.into_iter().unzip();
-    ((count, hashes), files)
+        .collect()
 }
 
 /// What a result shows of records `c * META_CHUNK..`, as written.
@@ -295,25 +366,11 @@ fn meta_chunk(site: &Site, c: usize) -> Vec<u8> {
     script(&format!("m{c}"), &json!(docs))
 }
 
-/// The metadata chunk files. A hash names `META_GROUP` chunks at a time: one per chunk would
-/// make the manifest grow by a hash per 16 records (37 KB at 100,000), and record numbers
-/// shift when a record is added, so few would survive that change anyway; one for all would
-/// rename every chunk when one record is edited.
-fn meta_files(chunks: &[Vec<u8>], files: &mut Vec<(String, Vec<u8>)>) -> Vec<String> {
-    let hashes: Vec<String> = chunks.par_chunks(META_GROUP).map(|group| content_hash(&group.concat())).collect();
-    for (c, bytes) in chunks.iter().enumerate() {
-        files.push((format!("{DIR}m{c}.{}.js", hashes[c / META_GROUP]), bytes.clone()));
-    }
-    hashes
-}
-
 /// Every record's page path by record number, for the not-found page's nearest codes; loaded
-/// by nothing else. Returns the file's name.
-fn paths(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> String {
+/// by nothing else.
+fn paths(site: &Site) -> IndexFile {
     let bytes = script("paths", &json!(site.paths));
-    let name = format!("paths.{}.js", content_hash(&bytes));
-    files.push((format!("{DIR}{name}"), bytes));
-    name
+    (format!("{DIR}paths.{}.js", content_hash(&bytes)), bytes.into())
 }
 
 fn severity_index(s: Option<Severity>) -> usize {
@@ -322,7 +379,7 @@ fn severity_index(s: Option<Severity>) -> usize {
 
 /// Facet values of every record: products as runs, severities as one character per record,
 /// tags as lists of record numbers. Returns the file's name.
-fn facets(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> String {
+fn facets(site: &Site, files: &mut Vec<IndexFile>) -> String {
     let product_index: HashMap<&str, u32> =
         site.by_product.keys().enumerate().map(|(i, k)| (k.as_str(), i as u32)).collect();
     let mut runs = String::new();
@@ -363,7 +420,7 @@ fn facets(site: &Site, files: &mut Vec<(String, Vec<u8>)>) -> String {
         .collect();
     let bytes = script("facets", &json!({ "products": runs, "severity": severity, "tags": names, "tagDocs": docs }));
     let name = format!("facets.{}.js", content_hash(&bytes));
-    files.push((format!("{DIR}{name}"), bytes));
+    files.push((format!("{DIR}{name}"), bytes.into()));
     name
 }
 
@@ -379,16 +436,30 @@ mod tests {
         validate(load_from_memory(site_toml, &refs)).unwrap()
     }
 
+    /// A word of letters only, so that typos can reach it: "ba", "bb", ... for 0, 1, ...
+    fn word(mut k: usize) -> String {
+        let mut w = String::from("w");
+        loop {
+            w.push((b'a' + (k % 26) as u8) as char);
+            k /= 26;
+            if k == 0 {
+                return w + "ord";
+            }
+        }
+    }
+
+    /// Record `i`: a title and 200 body words drawn from 5,000, enough for several shards.
     fn record(i: usize, summary: &str) -> (String, String) {
-        let words = ["printer", "spooler", "gateway", "certificate", "timeout", "driver", "queue"];
-        let body: Vec<&str> = (0..12).map(|k| words[(i * 7 + k * 3) % words.len()]).collect();
-        (format!("p/{i:02}"), format!("code = \"0x{i:x}\"\nproduct = \"p\"\ntitle = \"{} {}\"\nsummary = \"{summary}\"\nquick_answer = \"{}\"\n", words[i % 7], words[(i + 2) % 7], body.join(" ")))
+        let body: Vec<String> = (0..200).map(|k| word((i * 211 + k * 17) % 5_000)).collect();
+        (format!("p/{i:02}"), format!("code = \"0x{i:x}\"\nproduct = \"p\"\ntitle = \"{} {}\"\nsummary = \"{summary}\"\nquick_answer = \"{}\"\n", word(i), word(i + 7), body.join(" ")))
     }
 
     #[test]
     fn an_updated_index_is_the_index_built_afresh() {
-        let mut records: Vec<(String, String)> = (0..40).map(|i| record(i, "The printer spooler stopped")).collect();
+        let mut records: Vec<(String, String)> = (0..60).map(|i| record(i, "The printer spooler stopped")).collect();
         let mut index = Index::new(&site(&records), Terms::analyse(&site(&records)));
+        let mut before = index.files(&site(&records));
+        assert!(before.iter().filter(|(p, _)| p.starts_with("search/t")).count() > 3, "enough terms for several shards");
         let edits = [
             // Same lengths: the averages hold and only the touched terms are computed again.
             (3, "The gateway spooler stopped"),
@@ -399,17 +470,21 @@ mod tests {
             (3, "The printer spooler stopped"),
             (17, "The printer spooler stopped"),
         ];
+        let mut reused = 0;
         for (i, summary) in edits {
             records[i] = record(i, summary);
             let now = site(&records);
             index.update(&now, &[i]);
-            let fresh = build(&now);
             let got = index.files(&now);
+            let fresh = build(&now);
             assert_eq!(got.iter().map(|f| &f.0).collect::<Vec<_>>(), fresh.iter().map(|f| &f.0).collect::<Vec<_>>(), "after editing {i} to {summary:?}");
             for ((path, a), (_, b)) in got.iter().zip(&fresh) {
                 assert!(a == b, "{path} differs after editing {i} to {summary:?}");
             }
+            reused += got.iter().filter(|(p, a)| p.starts_with("search/t") && before.iter().any(|(q, b)| q == p && Arc::ptr_eq(a, b))).count();
+            before = got;
         }
+        assert!(reused > 0, "shards no edit touched are kept, not made again");
         assert!(!index.files(&site(&records)).iter().any(|(_, b)| String::from_utf8_lossy(b).contains("zebra")), "a word no record uses any more is gone");
     }
 
