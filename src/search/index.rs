@@ -29,11 +29,13 @@ pub const DIR: &str = "search/";
 pub fn is_index_file(path: &str) -> bool {
     path.starts_with(DIR) && path.ends_with(".js")
 }
-/// Term shards end where a term's hash says so (one term in `TERM_SHARD_CUT`) once they hold
-/// `TERM_SHARD_MIN` characters, and at `TERM_SHARD_MAX` at the latest: about 12,000 on average.
+/// Term shards end after a term whose hash says so once they hold `TERM_SHARD_MIN`
+/// characters: a term of `c` characters (dictionary entry and postings) ends one with
+/// probability `c / TERM_SHARD_SPREAD`, so that shards hold about `TERM_SHARD_MIN +
+/// TERM_SHARD_SPREAD` characters however long postings are; at `TERM_SHARD_MAX` at the latest.
 const TERM_SHARD_MIN: usize = 6_000;
+const TERM_SHARD_SPREAD: u32 = 6_000;
 const TERM_SHARD_MAX: usize = 30_000;
-const TERM_SHARD_CUT: u32 = 128;
 /// Approximate size of one typo shard, in characters.
 const TYPO_SHARD_CHARS: usize = 3_000;
 /// Typo keys are built from a word's first `TYPO_PREFIX` characters.
@@ -200,9 +202,9 @@ fn encode_postings(out: &mut String, list: &[(u32, u32)]) {
     }
 }
 
-/// Cuts the sorted terms into shards. A shard ends after a term whose hash says so once it
-/// holds `TERM_SHARD_MIN` characters, or at `TERM_SHARD_MAX`: where shards end depends on the
-/// terms around the cut, not on everything before it, so an edit that changes a few postings
+/// Cuts the sorted terms into shards. A shard ends after a term whose hash and size say so
+/// once it holds `TERM_SHARD_MIN` characters, or at `TERM_SHARD_MAX`: where shards end depends
+/// on the terms around the cut, not on everything before it, so an edit that changes a few postings
 /// changes the shards those terms are in and leaves the others byte for byte as they were.
 /// A shard of `made` that starts where the next one does, with the same terms, none of them
 /// `touched`, is taken as it is (with `touched` `None`, every shard is made).
@@ -244,6 +246,7 @@ fn term_shard(corpus: &Corpus, terms: &[u32], n: usize, first: String) -> TermSh
     for &t in terms {
         let term = corpus.terms().text(t);
         let list = corpus.postings(t);
+        let before = dict.len() + post.len();
         let units: Vec<u16> = term.encode_utf16().collect();
         let shared = shared_prefix(&prev, &units);
         let suffix = String::from_utf16_lossy(&units[shared..]);
@@ -257,7 +260,8 @@ fn term_shard(corpus: &Corpus, terms: &[u32], n: usize, first: String) -> TermSh
         prev = units;
         taken.push(t);
         let size = dict.len() + post.len();
-        if size >= TERM_SHARD_MAX || size >= TERM_SHARD_MIN && (fnv1a(term) >> 16).is_multiple_of(TERM_SHARD_CUT) {
+        let entry = u32::try_from(size - before).unwrap_or(u32::MAX);
+        if size >= TERM_SHARD_MAX || size >= TERM_SHARD_MIN && (fnv1a(term) >> 16) % TERM_SHARD_SPREAD < entry {
             cut = true;
             break;
         }
