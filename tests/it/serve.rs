@@ -11,7 +11,7 @@ use std::time::Duration;
 use fixbook::incremental::{Live, Update};
 use fixbook::LinkStyle;
 
-use crate::support::{edit, sample_kb};
+use crate::support::{assert_same_files, edit, sample_kb};
 use crate::webdriver::{browser, Session};
 
 /// After `update`, the site in memory, search index and data files included, is byte for
@@ -19,13 +19,8 @@ use crate::webdriver::{browser, Session};
 fn assert_same_as_full(live: &mut Live, root: &Path, what: &str) {
     let fresh = Live::build(root, LinkStyle::Absolute).unwrap().files();
     let got = live.files();
-    let current = |files: &fixbook::incremental::Files| -> Vec<(String, Vec<u8>)> { files.iter().map(|(p, b)| (p.clone(), b.to_vec())).collect() };
-    let (a, b) = (current(&got), current(&fresh));
-    let paths = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
-    assert_eq!(paths(&a), paths(&b), "{what}: the same files");
-    for ((p, x), (_, y)) in a.iter().zip(&b) {
-        assert!(x == y, "{what}: {p} differs from a full build");
-    }
+    let listed = |files: &fixbook::incremental::Files| -> Vec<(String, Vec<u8>)> { files.iter().map(|(p, b)| (p.clone(), b.to_vec())).collect() };
+    assert_same_files(&listed(&got), &listed(&fresh), what);
 }
 
 #[test]
@@ -353,13 +348,7 @@ fn build_again_renders_only_what_changed() {
     let clean = build(true);
     assert_eq!(clean.rendered, clean.pages);
     assert!(!spare.exists(), "a full build removes the spare");
-    let full = crate::support::tree(&public);
-    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&incremental), names(&full));
-    for ((p, a), (q, b)) in incremental.iter().zip(&full) {
-        assert_eq!(p, q);
-        assert!(a == b, "{p} differs between the incremental and the clean build");
-    }
+    assert_same_files(&incremental, &crate::support::tree(&public), "the incremental build against the clean one");
 
     // A template change is a full build.
     std::fs::create_dir_all(root.join("templates")).unwrap();

@@ -100,3 +100,12 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     std::thread::sleep(std::time::Duration::from_millis(15));
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
+
+/// Two sites as [`tree`] lists them are the same, file for file and byte for byte.
+pub fn assert_same_files(got: &[(String, Vec<u8>)], want: &[(String, Vec<u8>)], what: &str) {
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(names(got), names(want), "{what}: the same files");
+    for ((p, a), (_, b)) in got.iter().zip(want) {
+        assert!(a == b, "{what}: {p} differs");
+    }
+}

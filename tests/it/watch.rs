@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
-use crate::support::{edit, sample_kb, tree};
+use crate::support::{assert_same_files, edit, sample_kb, tree};
 
 /// `fixbook build --watch`, stopped when dropped; its stdout and stderr lines, in order.
 struct Watching {
@@ -65,12 +65,7 @@ fn assert_same_as_clean(root: &Path, public: &Path, what: &str) {
     let clean = tempfile::tempdir().unwrap();
     let opts = fixbook::BuildOptions { root: root.to_path_buf(), out: clean.path().join("public"), progress: false, links: fixbook::LinkStyle::Absolute, clean: true };
     fixbook::build(&opts).unwrap();
-    let (got, want) = (tree(public), tree(&clean.path().join("public")));
-    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&got), names(&want), "{what}: the same files");
-    for ((p, a), (_, b)) in got.iter().zip(&want) {
-        assert!(a == b, "{what}: {p} differs from a clean build");
-    }
+    assert_same_files(&tree(public), &tree(&clean.path().join("public")), what);
 }
 
 #[test]
