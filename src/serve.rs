@@ -210,15 +210,12 @@ fn handle(mut stream: TcpStream, state: &Shared) {
     } else if files.contains_key(&format!("{key}/index.html")) {
         let _ = write!(stream, "HTTP/1.1 301 Moved Permanently\r\nLocation: {decoded}/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return;
+    } else if let Some(body) = previous.get(&key).filter(|_| crate::search::index::is_index_file(&key)) {
+        let _ = respond(&mut stream, "200 OK", content_type(&key), body, head);
+        return;
     } else {
         ("404 Not Found", "404.html".to_string())
     };
-    if status != "200 OK" && crate::search::index::is_index_file(&key) {
-        if let Some(body) = previous.get(&key) {
-            let _ = respond(&mut stream, "200 OK", content_type(&key), body, head);
-            return;
-        }
-    }
     let body = files.get(&key).cloned().unwrap_or_default();
     let kind = content_type(&key);
     if kind.starts_with("text/html") {

@@ -198,11 +198,25 @@ fn serve_reloads_on_change_and_shows_errors() {
     let live = format!("{}/__fixbook/live.js", server.origin);
     assert!(get(&live).1.starts_with("window.__fixbookError = null;"));
 
+    // The first metadata chunk as the manifest names it: a title edit renames it.
+    let first_chunk = || {
+        let js = get(&format!("{}/search/manifest.js", server.origin)).1;
+        let args = js.strip_prefix("FixbookSearch.loaded(\"manifest\",").and_then(|r| r.strip_suffix(");\n")).unwrap().to_string();
+        let manifest: serde_json::Value = serde_json::from_str(&args).unwrap();
+        format!("{}/search/m0.{}.js", server.origin, manifest["meta"]["hashes"][0].as_str().unwrap())
+    };
+    let chunk_before = first_chunk();
+    assert_eq!(get(&chunk_before).0, 200);
+
     let mut events = Events::open(&server.origin);
     let rec = root.join("content/remote-desktop/0x204.toml");
     edit(&rec, "title = \"", "title = \"Served live: ");
     assert_eq!(events.next().0, "reload");
     assert!(get(&page).1.contains("Served live: "), "the page shows the edit");
+    let chunk_after = first_chunk();
+    assert_ne!(chunk_after, chunk_before, "the edited title renames the chunk");
+    assert!(get(&chunk_after).1.contains("Served live: "));
+    assert_eq!(get(&chunk_before).0, 200, "a page loaded before the rebuild still finds the shards its manifest named");
 
     // Broken: an event with the error, the last good page with the overlay's text.
     edit(&rec, "summary = \"", "summary = ");
