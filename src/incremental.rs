@@ -156,7 +156,7 @@ impl Live {
         match render::render_pages(&self.site, &self.theme, &sink, self.style, &set, &|| {}) {
             Ok(pages) => {
                 let edited: BTreeSet<usize> = undo.iter().map(|(i, _)| *i).collect();
-                self.index.update(&self.site, &edited.iter().copied().collect::<Vec<_>>());
+                self.index.update(&self.site, &edited);
                 let (index, data) = rayon::join(|| self.index.files(&self.site), || render::data_files_after(&self.site, self.style, Some(&edited)));
                 let mut files: Files = (*self.files).clone();
                 // Index files are named by their content: the previous index's go.

@@ -82,17 +82,21 @@ impl DirSink {
 /// Removes `rel` under `root` if it is there, then each folder above it that this leaves
 /// empty, up to `root`.
 fn remove_file_in(root: &Path, rel: &str) -> Result<(), FsError> {
-    let path = root.join(rel);
-    match std::fs::remove_file(&path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(FsError { action: "remove", path, source: e }),
-        _ => {}
-    }
+    remove_if_there(&root.join(rel))?;
     for folder in Path::new(rel).ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()) {
         if std::fs::remove_dir(root.join(folder)).is_err() {
             break;
         }
     }
     Ok(())
+}
+
+/// Removes the file at `path`; one that is not there is fine.
+fn remove_if_there(path: &Path) -> Result<(), FsError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(FsError { action: "remove", path: path.to_path_buf(), source: e }),
+        _ => Ok(()),
+    }
 }
 
 /// Files kept in memory, for outputs that are one file (a zip, a single HTML page).
@@ -250,11 +254,9 @@ fn sync_spare(out: &Path, staging: &Path) -> Result<(), FsError> {
             return sync_tree(out, staging);
         }
         if out.join(rel).is_file() {
+            // Its folder stays: the file is linked again right after.
             let path = staging.join(rel);
-            match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(FsError { action: "remove", path, source: e }),
-                _ => {}
-            }
+            remove_if_there(&path)?;
             missing.push((out.join(rel), path));
         } else {
             remove_file_in(staging, rel)?;

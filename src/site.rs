@@ -54,7 +54,7 @@ impl Site {
         }
         let mut by_code: Vec<usize> = (0..records.len()).collect();
         by_code.sort_by(|&a, &b| {
-            let under_letter = |i: usize| keys[i].0.starts_with(|c: char| c.is_ascii_alphabetic());
+            let under_letter = |i: usize| letter_of(&keys[i].0) != '#';
             (under_letter(a), &keys[a], records[a].product()).cmp(&(under_letter(b), &keys[b], records[b].product()))
         });
         Site { root, config, records, paths, by_id, by_product, by_tag, by_code }
@@ -95,7 +95,11 @@ pub fn code_sort_key(code: &str) -> (String, String) {
 
 /// The letter or `#` a code is filed under in the A-Z index.
 pub fn index_letter(code: &str) -> char {
-    let key = code_sort_key(code).0;
+    letter_of(&code_sort_key(code).0)
+}
+
+/// The letter or `#` a code is filed under, from the first part of its [`code_sort_key`].
+fn letter_of(key: &str) -> char {
     match key.chars().next() {
         Some(c) if c.is_ascii_alphabetic() => c.to_ascii_uppercase(),
         _ => '#',

@@ -8,6 +8,8 @@
 //! moves them, and when one does every impact is computed again. The result is the same
 //! whether a corpus was made at once or edited into shape.
 
+use std::collections::BTreeSet;
+
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
@@ -96,7 +98,7 @@ impl Corpus {
         &self.postings[term as usize]
     }
 
-    /// The terms in use with their postings, in UTF-16 order.
+    /// The terms in use, by number and text, in UTF-16 order.
     pub fn sorted(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
         self.sorted.iter().map(|&t| (t, self.terms.text(t)))
     }
@@ -106,26 +108,14 @@ impl Corpus {
         &self.sorted
     }
 
-    /// How many terms are in use.
-    pub fn len(&self) -> usize {
-        self.sorted.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sorted.is_empty()
-    }
-
     /// Brings the corpus up to date after the records at `changed` were edited in place (the
     /// site has the same records in the same order): they are analysed again, and only the
     /// postings their terms affect are computed again.
-    pub fn update(&mut self, site: &Site, changed: &[usize]) -> Touched {
-        let mut edited: Vec<usize> = changed.to_vec();
-        edited.sort_unstable();
-        edited.dedup();
+    pub fn update(&mut self, site: &Site, edited: &BTreeSet<usize>) -> Touched {
         // The frequencies of every term touched, as they were before this update.
         let mut before: HashMap<u32, [u32; FIELDS]> = HashMap::default();
         let mut old_docs = Vec::with_capacity(edited.len());
-        for &d in &edited {
+        for &d in edited {
             let old = self.terms.replace(site, d);
             let numbered = self.terms.numbered();
             if self.df.len() < numbered {
@@ -198,7 +188,7 @@ impl Corpus {
             let all = before[&t] != self.df[t as usize];
             let mut list = std::mem::take(&mut self.postings[t as usize]);
             for (doc, impact) in &mut list {
-                if all || edited.binary_search(&(*doc as usize)).is_ok() {
+                if all || edited.contains(&(*doc as usize)) {
                     let new = self.impact_of(t, *doc);
                     if new != *impact {
                         *impact = new;

@@ -6,6 +6,7 @@
 //! one-deletion variants (SymSpell) finds misspelt words wherever they sort; record metadata
 //! and facets are separate files loaded only for what is shown.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
@@ -111,7 +112,7 @@ impl Index {
 
     /// Brings the index up to date after the records at `changed` were edited in place:
     /// same records in the same order, with the same products, codes and tags.
-    pub fn update(&mut self, site: &Site, changed: &[usize]) {
+    pub fn update(&mut self, site: &Site, changed: &BTreeSet<usize>) {
         match self.corpus.update(site, changed) {
             Touched::All => {
                 let corpus = &self.corpus;
@@ -129,7 +130,6 @@ impl Index {
             }
         }
         let mut chunks: Vec<usize> = changed.iter().map(|i| i / META_CHUNK).collect();
-        chunks.sort_unstable();
         chunks.dedup();
         for &c in &chunks {
             self.meta[c] = meta_chunk(site, c).into();
@@ -478,7 +478,7 @@ mod tests {
         for (i, summary) in edits {
             records[i] = record(i, summary);
             let now = site(&records);
-            index.update(&now, &[i]);
+            index.update(&now, &[i].into());
             let got = index.files(&now);
             let fresh = build(&now);
             assert_eq!(got.iter().map(|f| &f.0).collect::<Vec<_>>(), fresh.iter().map(|f| &f.0).collect::<Vec<_>>(), "after editing {i} to {summary:?}");

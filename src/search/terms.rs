@@ -241,12 +241,6 @@ pub struct Kept {
 }
 
 impl Kept {
-    /// `terms` with `keys[i]` the key of the record whose terms are `terms.docs[i]`.
-    pub fn new(terms: Terms, keys: Vec<Vec<u8>>) -> Kept {
-        let by_key = keys.into_iter().enumerate().map(|(j, k)| (k, j)).collect();
-        Kept { terms, by_key }
-    }
-
     pub fn decode(data: &[u8]) -> Option<Kept> {
         let (terms, keys) = Terms::decode(data)?;
         let by_key = keys.into_iter().enumerate().map(|(j, k)| (k.to_vec(), j)).collect();
