@@ -194,29 +194,26 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
         let terms_path = build_state::terms_path(&state_path);
         let keys = build_state::terms_keys(site, &stamps);
         let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
-        let terms = TermsCache { kept, keys: &keys };
+        let terms = TermsCache { kept, keys: &keys, path: &terms_path };
         let total_pages = render::page_count(site);
-        let (rendered, files, terms) = match changed {
-            Some(set) if set.is_empty() => (0, 0, None),
+        let (rendered, files) = match changed {
+            Some(set) if set.is_empty() => (0, 0),
             // Files that came out as they were are not counted: they were left alone.
             Some(set) => t.time("write", || {
                 output::publish_reusing(&opts.out, Some((search::index::DIR, &search::index::is_index_file)), |sink| {
-                    write_pages(site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|(r, terms)| (r.pages, sink.written(), terms))
+                    write_pages(site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|r| (r.pages, sink.written()))
                 })
             })?,
             None => {
                 let bar = progress_bar(opts.progress, site.records.len());
-                let (r, terms) = t.time("write", || output::publish(&opts.out, |sink| write_pages(site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms))))?;
+                let r = t.time("write", || output::publish(&opts.out, |sink| write_pages(site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms))))?;
                 bar.finish_and_clear();
-                (r.pages, r.files, terms)
+                (r.pages, r.files)
             }
         };
         t.time("keep", || {
             if let Some(state) = build_state::BuildState::new(site, opts.links, &opts.out, total_pages, inputs, &stamps) {
                 state.write(&state_path);
-            }
-            if let Some(terms) = terms {
-                build_state::write_cache_file(&terms_path, &terms);
             }
         });
         Ok::<_, BuildError>((rendered, files, total_pages))
@@ -226,42 +223,48 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
 }
 
 /// The search terms an earlier build kept, and the keys of the records now: the index
-/// analyses only records whose key changed, and hands back the terms to keep.
+/// analyses only records whose key changed, and keeps the terms at `path` for the next build.
 struct TermsCache<'a> {
     kept: Option<search::terms::Kept>,
     keys: &'a [Vec<u8>],
+    path: &'a Path,
 }
 
 /// Every file of the site into `sink`: the pages, and the search index built alongside.
 pub(crate) fn write_site(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, on_record: &(dyn Fn() + Sync)) -> Result<render::Rendered, BuildError> {
-    write_pages(site, theme, sink, links, &render::PageSet::all(), on_record, &Timings::new(Instant::now()), None).map(|(r, _)| r)
+    write_pages(site, theme, sink, links, &render::PageSet::all(), on_record, &Timings::new(Instant::now()), None)
 }
 
 /// The pages in `set`, and every file that depends on all records (search index, data
 /// files) or on nothing (assets); for a partial set, the rest of the site is the previous
-/// build's. With `terms`, also the encoded search terms to keep for the next build.
+/// build's. With `terms`, the search terms are also kept for the next build.
 #[allow(clippy::too_many_arguments)]
-fn write_pages(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet, on_record: &(dyn Fn() + Sync), t: &Timings, terms: Option<TermsCache>) -> Result<(render::Rendered, Option<Vec<u8>>), BuildError> {
+fn write_pages(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet, on_record: &(dyn Fn() + Sync), t: &Timings, terms: Option<TermsCache>) -> Result<render::Rendered, BuildError> {
     let (rendered, index) = rayon::join(
         || t.time("render", || render::render(site, theme, sink, links, set, on_record)),
         || write_index(site, sink, t, terms),
     );
     let mut rendered = rendered?;
-    let (files, terms) = index?;
-    rendered.files += files;
-    Ok((rendered, terms))
+    rendered.files += index?;
+    Ok(rendered)
 }
 
 /// The search index, written while the pages render: at 100,000 records it is some 7,000
-/// files, which written one by one after the pages made a tail of their own.
-fn write_index(site: &Site, sink: &dyn Sink, t: &Timings, cache: Option<TermsCache>) -> Result<(usize, Option<Vec<u8>>), BuildError> {
-    let (index, keep) = t.time("index", || {
-        let (kept, keys) = cache.map_or((None, None), |c| (c.kept, Some(c.keys)));
+/// files, which written one by one after the pages made a tail of their own. The terms are
+/// kept here too, while the pages still render: they depend only on the records, so they
+/// are right for the next build whatever becomes of this one.
+fn write_index(site: &Site, sink: &dyn Sink, t: &Timings, cache: Option<TermsCache>) -> Result<usize, BuildError> {
+    let (kept, keys, path) = cache.map_or((None, None, None), |c| (c.kept, Some(c.keys), Some(c.path)));
+    let (files, keep) = t.time("index", || {
         let terms = search::terms::Kept::update(kept, site, keys.unwrap_or_default());
         let mut index = search::index::Index::new(site, terms);
         (index.files(site), keys.map(|k| index.terms().encode(k)))
     });
-    Ok((render::put_all(sink, &index)?, keep))
+    let written = render::put_all(sink, &files)?;
+    if let (Some(keep), Some(path)) = (keep, path) {
+        t.time("keep terms", || build_state::write_cache_file(path, &keep));
+    }
+    Ok(written)
 }
 
 #[derive(Debug, Clone)]

@@ -2,6 +2,9 @@
 //! twin in `themes/default/static/assets/fixbook-analyze.js`; `tests/search/analysis-vectors.json` holds the
 //! expected output of both.
 
+use std::borrow::Cow;
+use std::fmt::Write;
+
 use serde::Serialize;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -57,41 +60,34 @@ fn is_token_char(c: char) -> bool {
 /// A code or alias as one comparable unit: `Permission denied (publickey).` ->
 /// `permission denied publickey`.
 pub fn whole(text: &str) -> String {
-    tokens(&fold(text)).join(" ")
+    tokens(&fold(text)).collect::<Vec<_>>().join(" ")
 }
 
 /// Splits folded text into raw tokens: runs of letters, digits and `_`; a `.` between two
 /// digits stays inside (`5.7.1`); a `-` right before a digit and not after a token char
 /// starts a negative number (`-2147024891`).
-pub fn tokens(folded: &str) -> Vec<&str> {
-    let chars: Vec<(usize, char)> = folded.char_indices().collect();
-    let mut out = Vec::new();
+pub fn tokens(folded: &str) -> impl Iterator<Item = &str> {
+    let mut chars = folded.char_indices().peekable();
+    let mut prev: Option<char> = None;
     let mut start: Option<usize> = None;
-    for (i, &(at, c)) in chars.iter().enumerate() {
-        let prev = i.checked_sub(1).map(|p| chars[p].1);
-        let next = chars.get(i + 1).map(|n| n.1);
-        let digit_next = next.is_some_and(|n| n.is_ascii_digit());
-        let inside = is_token_char(c)
-            || (c == '.' && start.is_some() && prev.is_some_and(|p| p.is_ascii_digit()) && digit_next)
-            || (c == '-' && start.is_none() && digit_next && !prev.is_some_and(is_token_char));
-        match (inside, start) {
-            (true, None) => start = Some(at),
-            (false, Some(s)) => {
-                out.push(&folded[s..at]);
-                start = None;
+    std::iter::from_fn(move || {
+        while let Some((at, c)) = chars.next() {
+            let digit_next = chars.peek().is_some_and(|&(_, n)| n.is_ascii_digit());
+            let inside = is_token_char(c)
+                || (c == '.' && start.is_some() && prev.is_some_and(|p| p.is_ascii_digit()) && digit_next)
+                || (c == '-' && start.is_none() && digit_next && !prev.is_some_and(is_token_char));
+            prev = Some(c);
+            match (inside, start) {
+                (true, None) => start = Some(at),
+                (false, Some(s)) => {
+                    start = None;
+                    return Some(&folded[s..at]);
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    if let Some(s) = start {
-        out.push(&folded[s..]);
-    }
-    out
-}
-
-/// The canonical term for a number.
-pub fn code_term(value: u64) -> String {
-    format!("0x{value:x}")
+        start.take().map(|s| &folded[s..])
+    })
 }
 
 /// Every number `token` can stand for, most likely first.
@@ -131,57 +127,70 @@ pub fn code_values(token: &str, mode: Mode) -> Vec<u64> {
 }
 
 /// The S-stemmer (Harman, 1991): plural endings only, so it is easy to mirror exactly.
-pub fn stem(word: &str) -> String {
+pub fn stem(word: &str) -> Cow<'_, str> {
     let n = word.chars().count();
     if n < 4 || !word.chars().all(char::is_alphabetic) {
-        return word.to_string();
+        return Cow::Borrowed(word);
     }
     if word.ends_with("ies") && !word.ends_with("eies") && !word.ends_with("aies") {
-        return format!("{}y", &word[..word.len() - 3]);
+        return Cow::Owned(format!("{}y", &word[..word.len() - 3]));
     }
     if word.ends_with("es") && !word.ends_with("aes") && !word.ends_with("ees") && !word.ends_with("oes") {
-        return word[..word.len() - 1].to_string();
+        return Cow::Borrowed(&word[..word.len() - 1]);
     }
     if word.ends_with('s') && !word.ends_with("us") && !word.ends_with("ss") {
-        return word[..word.len() - 1].to_string();
+        return Cow::Borrowed(&word[..word.len() - 1]);
     }
-    word.to_string()
+    Cow::Borrowed(word)
 }
 
-fn word_term(part: &str, pos: u32) -> Term {
+/// A word-like part of a token as its term: stemmed when it is letters only.
+fn each_word(part: &str, pos: u32, f: &mut impl FnMut(&str, Kind, u32)) {
     if part.chars().all(char::is_alphabetic) {
-        Term { text: stem(part), kind: Kind::Word, pos }
+        f(&stem(part), Kind::Word, pos);
     } else {
-        Term { text: part.to_string(), kind: Kind::Ident, pos }
+        f(part, Kind::Ident, pos);
     }
 }
 
 /// The terms of `text`, in order.
 pub fn analyze(text: &str, mode: Mode) -> Vec<Term> {
-    let folded = fold(text);
     let mut terms = Vec::new();
-    for (i, token) in tokens(&folded).into_iter().enumerate() {
-        let pos = i as u32;
-        let values = code_values(token, mode);
-        if !values.is_empty() {
-            terms.extend(values.into_iter().map(|v| Term { text: code_term(v), kind: Kind::Code, pos }));
-        } else if token.contains('_') {
-            let whole = token.trim_matches('_');
-            if !whole.is_empty() {
-                terms.push(Term { text: whole.to_string(), kind: Kind::Ident, pos });
-            }
-            let parts: Vec<&str> = whole.split('_').filter(|p| !p.is_empty()).collect();
-            if parts.len() > 1 {
-                terms.extend(parts.into_iter().map(|p| word_term(p, pos)));
-            }
-        } else if token.strip_prefix('-').is_none() {
-            terms.push(word_term(token, pos));
-        }
-    }
+    each_term(text, mode, |text, kind, pos| terms.push(Term { text: text.to_string(), kind, pos }));
     if mode == Mode::Query && terms.iter().any(|t| t.kind == Kind::Code) {
         terms.retain(|t| !(t.kind == Kind::Word && CODE_FILLERS.contains(&t.text.as_str())));
     }
     terms
+}
+
+/// The terms of `text` one by one, as [`analyze`] lists them (but for a query's fillers),
+/// borrowed where they can be: the index analyses every record, and a string per term was
+/// most of the cost.
+pub fn each_term(text: &str, mode: Mode, mut f: impl FnMut(&str, Kind, u32)) {
+    let folded = fold(text);
+    let mut code = String::new();
+    for (i, token) in tokens(&folded).enumerate() {
+        let pos = i as u32;
+        let values = code_values(token, mode);
+        if !values.is_empty() {
+            for v in values {
+                code.clear();
+                let _ = write!(code, "0x{v:x}");
+                f(&code, Kind::Code, pos);
+            }
+        } else if token.contains('_') {
+            let whole = token.trim_matches('_');
+            if !whole.is_empty() {
+                f(whole, Kind::Ident, pos);
+            }
+            let parts = || whole.split('_').filter(|p| !p.is_empty());
+            if parts().nth(1).is_some() {
+                parts().for_each(|p| each_word(p, pos, &mut f));
+            }
+        } else if token.strip_prefix('-').is_none() {
+            each_word(token, pos, &mut f);
+        }
+    }
 }
 
 #[cfg(test)]

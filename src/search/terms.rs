@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::analyze::{analyze, whole, Kind, Mode};
+use super::analyze::{each_term, whole, Kind, Mode};
 use super::doc::SearchDoc;
 use crate::site::Site;
 
@@ -74,10 +74,14 @@ impl Counted {
     }
 
     fn add(&mut self, field: usize, text: &str, mode: Mode) {
-        for term in analyze(text, mode) {
+        each_term(text, mode, |term, kind, _| {
             self.lengths[field] += 1;
-            self.terms.entry(term.text).or_insert(Counts { tf: [0; FIELDS], kind: term.kind }).tf[field] += 1;
-        }
+            let counts = match self.terms.get_mut(term) {
+                Some(counts) => counts,
+                None => self.terms.entry(term.to_string()).or_insert(Counts { tf: [0; FIELDS], kind }),
+            };
+            counts.tf[field] += 1;
+        });
     }
 }
 
