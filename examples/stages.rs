@@ -8,8 +8,8 @@
 //! allocator, not the binary's mimalloc: compare runs of this example with each other.
 //! `index-kept` times the index from terms analysed beforehand, as an incremental build makes it.
 //! `data` makes the sitemap, feed and records.json alone.
-//! `render-tera` renders record pages through the Tera templates even though the default
-//! theme's are not overridden, to show what writing them without Tera buys.
+//! `render-tera` renders record pages and listings through the Tera templates even though the
+//! default theme's are not overridden, to show what writing them without Tera buys.
 
 use std::time::Instant;
 
@@ -42,6 +42,7 @@ fn main() {
     let mut theme = fixbook::theme::Theme::load(&site.root).expect("the theme loads");
     if stage == "render-tera" {
         theme.compiled_record = false;
+        theme.compiled_listings = false;
     }
     for _ in 0..runs {
         let t = Instant::now();

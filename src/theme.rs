@@ -81,10 +81,16 @@ pub struct Theme {
     /// site overrides none of the templates a record page is made of ([`RECORD_TEMPLATES`]).
     /// The output is the same either way; false forces Tera.
     pub compiled_record: bool,
+    /// Product and tag listings are written by `render::listing_html`, on the same terms
+    /// ([`LISTING_TEMPLATES`]).
+    pub compiled_listings: bool,
 }
 
 /// The templates a record page is rendered from.
 pub const RECORD_TEMPLATES: [&str; 3] = [names::BASE, names::MACROS, names::RECORD];
+
+/// The templates product and tag listings are rendered from.
+pub const LISTING_TEMPLATES: [&str; 4] = [names::BASE, names::MACROS, names::PRODUCT, names::TAG];
 
 impl Theme {
     /// The default theme with the overrides found in `site_root` (if any).
@@ -95,12 +101,12 @@ impl Theme {
             templates.insert(format!("default/{name}"), (text.clone(), "the default theme".into()));
             templates.insert(name.to_string(), (text, "the default theme".into()));
         }
-        let mut compiled_record = true;
+        let (mut compiled_record, mut compiled_listings) = (true, true);
         for (name, path) in files_under(&site_root.join(TEMPLATES_DIR)) {
             let text = fs::read_to_string(&path)?;
-            if RECORD_TEMPLATES.iter().any(|t| name == *t || name.strip_prefix("default/") == Some(*t)) {
-                compiled_record = false;
-            }
+            let overrides = |templates: &[&str]| templates.iter().any(|t| name == *t || name.strip_prefix("default/") == Some(*t));
+            compiled_record &= !overrides(&RECORD_TEMPLATES);
+            compiled_listings &= !overrides(&LISTING_TEMPLATES);
             templates.insert(name, (text, path.display().to_string()));
         }
         let mut tera = Tera::default();
@@ -118,7 +124,7 @@ impl Theme {
         for (rel, path) in files_under(&site_root.join(STATIC_DIR)) {
             assets.insert(rel, fs::read(&path)?);
         }
-        Ok(Theme { tera, assets, compiled_record })
+        Ok(Theme { tera, assets, compiled_record, compiled_listings })
     }
 }
 

@@ -3,6 +3,8 @@
 
 mod data;
 mod json_ld;
+mod layout_html;
+mod listing_html;
 mod record_html;
 pub mod views;
 
@@ -375,7 +377,12 @@ impl<'a> Shared<'a> {
                 let crumbs = vec![self.crumb(&links, product.name, &first)];
                 let meta = self.meta(&Self::paged_title(product.name, n, total), &description, &path, crumbs);
                 let pagination = PaginationView::new(&first, n, total, &links);
-                let html = self.render(names::PRODUCT, &path, meta, C { product, records: self.cards(list, &links), pagination })?;
+                let records = self.cards(list, &links);
+                let html = if self.theme.compiled_listings {
+                    listing_html::product_page(&self.site_view(&path), &meta, &product, &records, &pagination)
+                } else {
+                    self.render(names::PRODUCT, &path, meta, C { product, records, pagination })?
+                };
                 self.sink.put(&format!("{path}index.html"), html.as_bytes())?;
                 Ok(1)
             })
@@ -409,7 +416,12 @@ impl<'a> Shared<'a> {
                 let crumbs = vec![self.crumb(&links, "Tags", url::TAGS), self.crumb(&links, name, &first)];
                 let meta = self.meta(&Self::paged_title(&title, n, total), &title, &path, crumbs);
                 let pagination = PaginationView::new(&first, n, total, &links);
-                let html = self.render(names::TAG, &path, meta, One { tag, records: self.cards(list, &links), pagination })?;
+                let records = self.cards(list, &links);
+                let html = if self.theme.compiled_listings {
+                    listing_html::tag_page(&self.site_view(&path), &meta, &tag, &records, &pagination)
+                } else {
+                    self.render(names::TAG, &path, meta, One { tag, records, pagination })?
+                };
                 self.sink.put(&format!("{path}index.html"), html.as_bytes())?;
                 Ok(1)
             })

@@ -69,23 +69,27 @@ fn a_failing_template_names_the_record_and_template() {
     assert!(!dir.path().join("public").exists());
 }
 
-/// Every page of `root` rendered with `style`, record pages by the compiled writer or by Tera.
+/// Every page of `root` rendered with `style`, record pages and listings by the compiled
+/// writers or by Tera.
 fn render_all(root: &std::path::Path, style: fixbook::LinkStyle, compiled: bool) -> std::collections::BTreeMap<String, Vec<u8>> {
     let site = fixbook::load_site(root).unwrap();
     let mut theme = fixbook::theme::Theme::load(root).unwrap();
-    assert!(theme.compiled_record, "no record template is overridden");
+    assert!(theme.compiled_record && theme.compiled_listings, "no template is overridden");
     theme.compiled_record = compiled;
+    theme.compiled_listings = compiled;
     let sink = fixbook::output::MemorySink::default();
     fixbook::render::render(&site, &theme, &sink, style, &fixbook::render::PageSet::all(), &|| {}).unwrap();
     sink.into_files()
 }
 
 #[test]
-fn record_pages_written_without_tera_are_the_pages_tera_writes() {
+fn pages_written_without_tera_are_the_pages_tera_writes() {
     let with_support = crate::support::sample_kb();
     let toml = std::fs::read_to_string(with_support.path().join("site.toml")).unwrap();
     let support = "[support]\nurl = \"https://support.example.com/new?code={code}&t='x'\"\nfeedback_url = \"https://feedback.example.com/r?a=1&b=2\"\n";
-    std::fs::write(with_support.path().join("site.toml"), format!("{toml}\n{support}\n[security]\ncontent_security_policy = \"default-src 'self'\"\n")).unwrap();
+    // One record a page, so that listings have pages, and gaps between the page links.
+    let listing = "[listing]\npage_size = 1\n";
+    std::fs::write(with_support.path().join("site.toml"), format!("{toml}\n{support}\n{listing}\n[security]\ncontent_security_policy = \"default-src 'self'\"\n")).unwrap();
     let sample = crate::support::sample_kb();
     let hostile = crate::hostile::hostile_kb(Some("default-src 'self'"));
     // More products than the footer lists, so it links to all of them.
@@ -98,6 +102,7 @@ fn record_pages_written_without_tera_are_the_pages_tera_writes() {
         let record = format!("code = \"0x{n:02}\"\nproduct = \"p{n:02}\"\ntitle = \"Error {n}\"\nsummary = \"Summary.\"\n");
         std::fs::write(folder.join(format!("0x{n:02}.toml")), record).unwrap();
     }
+    products.push_str("\n[products.empty]\nname = \"No records yet\"\ndescription = \"A product & its <description>.\"\n");
     std::fs::write(base.path().join("site.toml"), products).unwrap();
     let mut seen = String::new();
     for root in [sample.path(), with_support.path(), hostile.path(), base.path()] {
@@ -153,13 +158,20 @@ fn record_pages_written_without_tera_are_the_pages_tera_writes() {
         "class=\"toc\"",
         "severity-high",
         " products</a></li>",
+        "<p class=\"eyebrow\">Product</p>",
+        "<p class=\"eyebrow\">Tag</p>",
+        "No records for this product yet.",
+        "rel=\"prev\"",
+        "rel=\"next\"",
+        "class=\"gap\"",
+        "1 error code</p>",
     ] {
         assert!(seen.contains(part), "no page rendered {part}");
     }
 }
 
 #[test]
-fn overriding_a_record_template_renders_record_pages_with_tera() {
+fn overriding_a_template_renders_its_pages_with_tera() {
     for name in ["record.html", "base.html", "macros.html", "default/record.html"] {
         let dir = kb(&fixture("base"), &[]);
         let path = dir.path().join("templates").join(name);
@@ -167,6 +179,13 @@ fn overriding_a_record_template_renders_record_pages_with_tera() {
         let default = crate::support::repo_root().join("themes/default/templates").join(name.trim_start_matches("default/"));
         std::fs::copy(default, &path).unwrap();
         assert!(!fixbook::theme::Theme::load(dir.path()).unwrap().compiled_record, "{name}");
+    }
+    for (name, record) in [("product.html", true), ("tag.html", true), ("base.html", false), ("macros.html", false)] {
+        let default = std::fs::read_to_string(crate::support::repo_root().join("themes/default/templates").join(name)).unwrap();
+        let dir = kb_with_template(name, &default);
+        let theme = fixbook::theme::Theme::load(dir.path()).unwrap();
+        assert!(!theme.compiled_listings, "{name}");
+        assert_eq!(theme.compiled_record, record, "{name}");
     }
     let dir = kb_with_template("index.html", "{% extends \"default/index.html\" %}");
     assert!(fixbook::theme::Theme::load(dir.path()).unwrap().compiled_record, "the home page is not part of a record page");
