@@ -11,23 +11,32 @@ pub fn escape(s: &str) -> String {
 
 /// [`escape`], appending to `out`.
 pub fn escape_into(out: &mut String, s: &str) {
-    let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'') || (c < ' ' && !matches!(c, '\t' | '\n' | '\r'));
-    if !s.contains(special) {
+    // Every character to replace or drop is ASCII, so bytes are enough to find them, and the
+    // text between them is copied a run at a time: pages are mostly text without any.
+    let special = |b: u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') || (b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r'));
+    let bytes = s.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| special(b)) else {
         out.push_str(s);
         return;
-    }
+    };
     out.reserve(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if special(c) => {}
-            c => out.push(c),
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
+        if !special(b) {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        run = i + 1;
+        match b {
+            b'&' => out.push_str("&amp;"),
+            b'<' => out.push_str("&lt;"),
+            b'>' => out.push_str("&gt;"),
+            b'"' => out.push_str("&quot;"),
+            b'\'' => out.push_str("&#39;"),
+            _ => {}
         }
     }
+    out.push_str(&s[run..]);
 }
 
 #[cfg(test)]
@@ -36,5 +45,7 @@ mod tests {
     fn escapes_markup_and_drops_controls() {
         assert_eq!(super::escape("a/b"), "a/b");
         assert_eq!(super::escape("<a href=\"x\">'&'</a>\u{1}\t"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\t");
+        assert_eq!(super::escape("Crème & brûlée\u{7}é<"), "Crème &amp; brûléeé&lt;");
+        assert_eq!(super::escape("plain ünïcödé"), "plain ünïcödé");
     }
 }

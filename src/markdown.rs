@@ -35,6 +35,13 @@ impl Renderer<'_> {
     /// Block HTML (paragraphs, lists, tables...). Headings are demoted by two levels so
     /// that a `#` in a field sits below the page's own `h1` and section `h2`s.
     pub fn block(&self, text: &str) -> String {
+        if plain_line(text) {
+            return format!("<p>{text}</p>\n");
+        }
+        self.parsed_block(text)
+    }
+
+    fn parsed_block(&self, text: &str) -> String {
         let mut heading_ids: HashMap<String, usize> = HashMap::new();
         let mut events: Vec<Event> = Vec::new();
         let mut in_heading: Option<usize> = None;
@@ -79,7 +86,10 @@ impl Renderer<'_> {
 
     /// Inline HTML for one-line items (symptoms, quick fixes): a lone paragraph is unwrapped.
     pub fn inline(&self, text: &str) -> String {
-        let html = self.block(text);
+        if plain_line(text) {
+            return text.to_string();
+        }
+        let html = self.parsed_block(text);
         let trimmed = html.trim_end();
         match trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
             Some(inner) if !inner.contains("<p>") => inner.to_string(),
@@ -147,6 +157,22 @@ fn demote(level: HeadingLevel) -> HeadingLevel {
     }
 }
 
+/// Text that Markdown leaves as it is, one paragraph of it: one line, nothing that could
+/// start a block at its beginning, no character that marks up inline text or that HTML
+/// escapes, no control character, no space at either end. Most fields of most records are
+/// such a line, and parsing them was most of what Markdown cost; `plain_lines_render_as_parsed`
+/// compares this shortcut with the parser.
+fn plain_line(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    !matches!(first, b'-' | b'+' | b'#' | b'>' | b'=' | b'0'..=b'9' | b':' | b'^')
+        && !last.is_ascii_whitespace()
+        && !first.is_ascii_whitespace()
+        && bytes.iter().all(|&b| b >= b' ' && !matches!(b, b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'&' | b'~' | b'|' | b'{' | b'}' | b'$' | 0x7f))
+}
+
 fn is_stray_control(c: char) -> bool {
     c < ' ' && !matches!(c, '\t' | '\n' | '\r')
 }
@@ -171,6 +197,9 @@ fn is_script_url(dest: &str) -> bool {
 /// The words a reader sees in a Markdown text, for the search index: text, inline code and
 /// image alt text, without markup, URLs or raw HTML tags. Blocks are separated by a newline.
 pub fn plain_text(text: &str) -> String {
+    if plain_line(text) {
+        return format!("{text}\n");
+    }
     let mut out = String::with_capacity(text.len());
     for event in Parser::new_ext(text, options()) {
         match event {
@@ -331,6 +360,47 @@ mod tests {
     fn render(text: &str, raw_html: bool) -> String {
         let resolve = |id: &RecordId| Some(format!("/{}/", id.as_str()));
         Renderer { raw_html, resolve: &resolve, root: "/", local_images_only: false }.block(text)
+    }
+
+    #[test]
+    fn plain_lines_render_as_parsed() {
+        let resolve = |id: &RecordId| Some(format!("/{}/", id.as_str()));
+        let md = Renderer { raw_html: false, resolve: &resolve, root: "/", local_images_only: false };
+        let pieces = [
+            "a", "Word", " ", "  ", "'", "\"", "!", "#", "-", "+", "=", "1", "2.", "3)", ".", ":", "/", "(", ")", "é", "\u{a0}", "\t", "\n",
+            "*", "_", "`", "[", "]", "<", ">", "&", "~", "|", "\\", "{", "}", "$", "%", "^", "@", ";", ",", "?", "www.example.com",
+            "https://example.com/a_b", "0x80070005", "--", "...", "&amp;", "\u{1}", "\u{7f}", "\r",
+        ];
+        // A small deterministic generator: the same cases on every run.
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut plain = 0;
+        for _ in 0..100_000 {
+            let text: String = (0..next(9)).map(|_| pieces[next(pieces.len())]).collect();
+            if plain_line(&text) {
+                plain += 1;
+                assert_eq!(md.block(&text), md.parsed_block(&text), "{text:?}");
+                let parsed = md.parsed_block(&text);
+                let unwrapped = parsed.trim_end().strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")).unwrap();
+                assert_eq!(md.inline(&text), unwrapped, "{text:?}");
+                let mut parsed_text = String::new();
+                for event in Parser::new_ext(&text, options()) {
+                    match event {
+                        Event::Text(t) => parsed_text.push_str(&t),
+                        Event::Start(Tag::Paragraph) => {}
+                        Event::End(TagEnd::Paragraph) => parsed_text.push('\n'),
+                        other => panic!("{text:?}: {other:?}"),
+                    }
+                }
+                assert_eq!(plain_text(&text), parsed_text, "{text:?}");
+            }
+        }
+        assert!(plain > 5_000, "only {plain} plain lines were tried");
     }
 
     #[test]
