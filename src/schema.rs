@@ -42,7 +42,10 @@ pub fn is_bidi_control(c: char) -> bool {
 
 fn bidi_controls(file: &Path, source: &str) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    for (at, c) in source.char_indices() {
+    // Every bidirectional control is encoded with a leading byte 0xE2 and every escape starts
+    // with `\`: only those bytes need a look (reading every character was a tenth of loading).
+    let candidates = memchr::memchr2_iter(0xE2, b'\\', source.as_bytes());
+    for (at, c) in candidates.filter_map(|at| Some((at, source[at..].chars().next()?))) {
         if is_bidi_control(c) {
             found.push((at..at + c.len_utf8(), c));
         } else if c == '\\' {
@@ -72,10 +75,17 @@ fn bidi_controls(file: &Path, source: &str) -> Vec<Diagnostic> {
 }
 
 fn typed<T: DeserializeOwned>(file: &Path, source: &str) -> Result<T, Vec<Diagnostic>> {
-    let (mut doc, syntax) = DeTable::parse_recoverable(source);
+    let (doc, syntax) = DeTable::parse_recoverable(source);
     if !syntax.is_empty() {
         return Err(syntax.iter().map(|e| toml_error(file, source, e)).collect());
     }
+    // Most files are valid, so the document goes to the deserializer as it is; only a file
+    // with errors is parsed again, to take out each bad entry in turn and find the next one.
+    // (A copy kept for that case cost a sixth of loading.)
+    if let Ok(value) = T::deserialize(toml::de::Deserializer::from(doc)) {
+        return Ok(value);
+    }
+    let (mut doc, _) = DeTable::parse_recoverable(source);
     let mut errors: Vec<Diagnostic> = Vec::new();
     let mut removed: Vec<String> = Vec::new();
     loop {
