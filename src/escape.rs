@@ -9,11 +9,23 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The bytes [`escape_into`] replaces or drops, as a table: one load per byte.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = matches!(c, b'&' | b'<' | b'>' | b'"' | b'\'') || (c < b' ' && !matches!(c, b'\t' | b'\n' | b'\r'));
+        b += 1;
+    }
+    table
+};
+
 /// [`escape`], appending to `out`.
 pub fn escape_into(out: &mut String, s: &str) {
     // Every character to replace or drop is ASCII, so bytes are enough to find them, and the
     // text between them is copied a run at a time: pages are mostly text without any.
-    let special = |b: u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') || (b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r'));
+    let special = |b: u8| SPECIAL[usize::from(b)];
     let bytes = s.as_bytes();
     let Some(first) = bytes.iter().position(|&b| special(b)) else {
         out.push_str(s);

@@ -43,6 +43,16 @@ struct Stored {
     record: Record,
 }
 
+/// [`Stored`] as written, borrowing the record: postcard writes a reference as what it
+/// refers to, so it reads back as `Stored` (copying every record to write it cost more than
+/// writing it).
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    id: &'a RecordId,
+    links: &'a [RecordLink],
+    record: &'a Record,
+}
+
 /// The records of one cache file, read back only for the files asked for.
 pub struct RecordCache {
     bytes: Vec<u8>,
@@ -84,7 +94,7 @@ impl RecordCache {
                     let record = match old {
                         Some(bytes) => bytes,
                         None => {
-                            fresh = postcard::to_stdvec(&Stored { id: r.id.clone(), links: r.links.clone(), record: r.clone() }).expect("records serialise");
+                            fresh = postcard::to_stdvec(&StoredRef { id: &r.id, links: &r.links, record: r }).expect("records serialise");
                             &fresh
                         }
                     };
