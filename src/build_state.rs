@@ -36,6 +36,23 @@ pub struct BuildState {
     records: BTreeMap<String, RecordState>,
 }
 
+/// What the state says of each record, apart from the output it went to: made while the
+/// pages render, so that only the marker's stamp is left for after the swap. `None` when a
+/// record's file had no stamp.
+pub struct RecordStates(Option<BTreeMap<String, RecordState>>);
+
+impl RecordStates {
+    pub fn new(site: &Site, stamps: &[Option<FileStamp>]) -> RecordStates {
+        RecordStates(
+            site.records
+                .iter()
+                .zip(stamps)
+                .map(|(r, stamp)| Some((r.id.as_str().to_string(), RecordState { stamp: (*stamp)?, place: place(r), card: card(r) })))
+                .collect(),
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct RecordState {
     stamp: FileStamp,
@@ -60,13 +77,8 @@ impl BuildState {
     /// The state of a build of `site` into `out` (whose marker must be written already) from
     /// `inputs` ([`inputs`] of its root).
     /// `stamps` are [`stamps`] of the site's records.
-    pub fn new(site: &Site, links: LinkStyle, out: &Path, pages: usize, inputs: u64, stamps: &[Option<FileStamp>]) -> Option<BuildState> {
-        let records = site
-            .records
-            .iter()
-            .zip(stamps)
-            .map(|(r, stamp)| Some((r.id.as_str().to_string(), RecordState { stamp: (*stamp)?, place: place(r), card: card(r) })))
-            .collect::<Option<_>>()?;
+    pub fn new(records: RecordStates, links: LinkStyle, out: &Path, pages: usize, inputs: u64) -> Option<BuildState> {
+        let records = records.0?;
         Some(BuildState {
             format: STATE_FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),

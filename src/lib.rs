@@ -188,15 +188,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
         // The records are kept while the pages are made: they are known now, and valid whatever
         // becomes of this build (at 100,000 records the file is some 230 MB).
         let (site, kept_records, file_stamps) = (&site, &kept_records, &file_stamps);
+        let stamps = &build_state::stamps(site, file_stamps);
         let (rendered, files, total_pages) = std::thread::scope(|scope| {
-            scope.spawn(|| {
-                t.time("keep records", || build_state::write_cache_with(&record_cache::path(&opts.root), &mut |out| record_cache::RecordCache::write(out, site, file_stamps, kept_records.as_ref())))
+            let record_states = scope.spawn(|| {
+                t.time("keep records", || build_state::write_cache_with(&record_cache::path(&opts.root), &mut |out| record_cache::RecordCache::write(out, site, file_stamps, kept_records.as_ref())));
+                build_state::RecordStates::new(site, stamps)
             });
             let theme = theme.join().expect("loading the theme does not panic")?;
-            let stamps = build_state::stamps(site, file_stamps);
-            let changed = previous.and_then(|s| s.changed_pages(site, opts.links, &opts.out, inputs, &stamps));
+            let changed = previous.and_then(|s| s.changed_pages(site, opts.links, &opts.out, inputs, stamps));
             let terms_path = build_state::terms_path(&state_path);
-            let keys = build_state::terms_keys(site, &stamps);
+            let keys = build_state::terms_keys(site, stamps);
             let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
             let terms = TermsCache { kept, keys: &keys, path: &terms_path };
             let total_pages = render::page_count(site);
@@ -215,8 +216,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
                     (r.pages, r.files)
                 }
             };
+            let record_states = record_states.join().expect("keeping the records does not panic");
             t.time("keep", || {
-                if let Some(state) = build_state::BuildState::new(site, opts.links, &opts.out, total_pages, inputs, &stamps) {
+                if let Some(state) = build_state::BuildState::new(record_states, opts.links, &opts.out, total_pages, inputs) {
                     state.write(&state_path);
                 }
             });
