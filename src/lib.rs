@@ -13,6 +13,8 @@ pub mod escape;
 pub mod export;
 pub mod fs;
 pub mod fuzzing;
+#[cfg(test)]
+mod generated_text;
 pub mod guide;
 pub mod incremental;
 pub mod load;
