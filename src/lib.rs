@@ -174,62 +174,63 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     if let Some(state) = previous.as_ref().filter(|s| s.unchanged(&opts.root, opts.links, &opts.out, inputs)) {
         return Ok(BuildSummary { records: state.records(), pages: state.pages, files: 0, rendered: 0, seconds: started.elapsed().as_secs_f64(), stages: Vec::new() });
     }
-    // The theme does not depend on the records: it is read (and its templates compiled,
-    // some 20 ms) while they load.
-    std::thread::scope(|outer| {
-        let theme = outer.spawn(|| t.time("theme", || Theme::load(&opts.root)));
-        // Kept records and terms hold whatever the build that left them was: only --clean does
-        // without them.
-        let kept_records = if opts.clean { None } else { record_cache::RecordCache::read(&opts.root) };
-        let mut loaded = t.time("load", || match &kept_records {
-            Some(kept) => load::load_kept(&opts.root, kept),
-            None => load::load(&opts.root),
+    // Kept records and terms hold whatever the build that left them was: only --clean does
+    // without them.
+    let kept_records = if opts.clean { None } else { record_cache::RecordCache::read(&opts.root) };
+    // The theme does not depend on the records: its templates compile (some 20 ms) while
+    // the records load.
+    let (theme, mut loaded) = rayon::join(
+        || t.time("theme", || Theme::load(&opts.root)),
+        || {
+            t.time("load", || match &kept_records {
+                Some(kept) => load::load_kept(&opts.root, kept),
+                None => load::load(&opts.root),
+            })
+        },
+    );
+    let file_stamps = std::mem::take(&mut loaded.stamps);
+    let site = t.time("validate", || validate::validate(loaded)).map_err(BuildError::Invalid)?;
+    let theme = theme?;
+    // The records are kept while the pages are made: they are known now, and valid whatever
+    // becomes of this build (at 100,000 records the file is some 230 MB).
+    let (site, kept_records, file_stamps) = (&site, &kept_records, &file_stamps);
+    let stamps = &build_state::stamps(site, file_stamps);
+    let (rendered, files, total_pages) = std::thread::scope(|scope| {
+        let record_states = scope.spawn(|| {
+            t.time("keep records", || build_state::write_cache_with(&record_cache::path(&opts.root), &mut |out| record_cache::RecordCache::write(out, site, file_stamps, kept_records.as_ref())));
+            build_state::RecordStates::new(site, stamps)
         });
-        let file_stamps = std::mem::take(&mut loaded.stamps);
-        let site = t.time("validate", || validate::validate(loaded)).map_err(BuildError::Invalid)?;
-        // The records are kept while the pages are made: they are known now, and valid whatever
-        // becomes of this build (at 100,000 records the file is some 230 MB).
-        let (site, kept_records, file_stamps) = (&site, &kept_records, &file_stamps);
-        let stamps = &build_state::stamps(site, file_stamps);
-        let (rendered, files, total_pages) = std::thread::scope(|scope| {
-            let record_states = scope.spawn(|| {
-                t.time("keep records", || build_state::write_cache_with(&record_cache::path(&opts.root), &mut |out| record_cache::RecordCache::write(out, site, file_stamps, kept_records.as_ref())));
-                build_state::RecordStates::new(site, stamps)
-            });
-            let theme = theme.join().expect("loading the theme does not panic")?;
-            let changed = previous.and_then(|s| s.changed_pages(site, opts.links, &opts.out, inputs, stamps));
-            let terms_path = build_state::terms_path(&state_path);
-            let keys = build_state::terms_keys(site, stamps);
-            let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
-            let terms = TermsCache { kept, keys: &keys, path: &terms_path };
-            let total_pages = render::page_count(site);
-            let (rendered, files) = match changed {
-                Some(set) if set.is_empty() => (0, 0),
-                // Files that came out as they were are not counted: they were left alone.
-                Some(set) => t.time("write", || {
-                    output::publish_reusing(&opts.out, Some((search::index::DIR, &search::index::is_index_file)), |sink| {
-                        write_pages(site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|r| (r.pages, sink.written()))
-                    })
-                })?,
-                None => {
-                    let bar = progress_bar(opts.progress, site.records.len());
-                    let r = t.time("write", || output::publish(&opts.out, |sink| write_pages(site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms))))?;
-                    bar.finish_and_clear();
-                    (r.pages, r.files)
-                }
-            };
-            let record_states = record_states.join().expect("keeping the records does not panic");
-            t.time("keep", || {
-                if let Some(state) = build_state::BuildState::new(record_states, opts.links, &opts.out, total_pages, inputs) {
-                    state.write(&state_path);
-                }
-            });
-            Ok::<_, BuildError>((rendered, files, total_pages))
-        })?;
-        let seconds = started.elapsed().as_secs_f64();
-        Ok(BuildSummary { records: site.records.len(), pages: total_pages, files, rendered, seconds, stages: Vec::new() })
-    })
-    .map(|summary| BuildSummary { stages: t.into_stages(), ..summary })
+        let changed = previous.and_then(|s| s.changed_pages(site, opts.links, &opts.out, inputs, stamps));
+        let terms_path = build_state::terms_path(&state_path);
+        let keys = build_state::terms_keys(site, stamps);
+        let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
+        let terms = TermsCache { kept, keys: &keys, path: &terms_path };
+        let total_pages = render::page_count(site);
+        let (rendered, files) = match changed {
+            Some(set) if set.is_empty() => (0, 0),
+            // Files that came out as they were are not counted: they were left alone.
+            Some(set) => t.time("write", || {
+                output::publish_reusing(&opts.out, Some((search::index::DIR, &search::index::is_index_file)), |sink| {
+                    write_pages(site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|r| (r.pages, sink.written()))
+                })
+            })?,
+            None => {
+                let bar = progress_bar(opts.progress, site.records.len());
+                let r = t.time("write", || output::publish(&opts.out, |sink| write_pages(site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms))))?;
+                bar.finish_and_clear();
+                (r.pages, r.files)
+            }
+        };
+        let record_states = record_states.join().expect("keeping the records does not panic");
+        t.time("keep", || {
+            if let Some(state) = build_state::BuildState::new(record_states, opts.links, &opts.out, total_pages, inputs) {
+                state.write(&state_path);
+            }
+        });
+        Ok::<_, BuildError>((rendered, files, total_pages))
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(BuildSummary { records: site.records.len(), pages: total_pages, files, rendered, seconds, stages: t.into_stages() })
 }
 
 /// The search terms an earlier build kept, and the keys of the records now: the index
