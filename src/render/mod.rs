@@ -359,35 +359,24 @@ impl<'a> Shared<'a> {
             records: Vec<RecordCard<'v>>,
             pagination: PaginationView,
         }
-        let jobs: Vec<(&String, ListingPage)> = self
-            .site
-            .by_product
-            .iter()
-            .flat_map(|(key, list)| self.pages_of(list).into_iter().map(move |page| (key, page)))
-            .filter(|(_, page)| set.shows(page.2))
-            .collect();
-        let results: Vec<Result<usize, RenderError>> = jobs
-            .par_iter()
-            .map(|&(key, (n, total, list))| {
-                let first = url::product_path(key);
-                let path = url::paged(&first, n);
-                let links = self.links(&path);
-                let product = ProductView::new(self.site, key, &links);
-                let description = product.description.unwrap_or("").to_string();
-                let crumbs = vec![self.crumb(&links, product.name, &first)];
-                let meta = self.meta(&Self::paged_title(product.name, n, total), &description, &path, crumbs);
-                let pagination = PaginationView::new(&first, n, total, &links);
-                let records = self.cards(list, &links);
-                let html = if self.theme.compiled_listings {
-                    listing_html::product_page(&self.site_view(&path), &meta, &product, &records, &pagination)
-                } else {
-                    self.render(names::PRODUCT, &path, meta, C { product, records, pagination })?
-                };
-                self.sink.put(&format!("{path}index.html"), html.as_bytes())?;
-                Ok(1)
-            })
-            .collect();
-        merge(results)
+        let lists = self.site.by_product.iter().map(|(key, list)| (key, list.as_slice()));
+        self.listings(lists, set, |key, (n, total, list)| {
+            let first = url::product_path(key);
+            let path = url::paged(&first, n);
+            let links = self.links(&path);
+            let product = ProductView::new(self.site, key, &links);
+            let description = product.description.unwrap_or("").to_string();
+            let crumbs = vec![self.crumb(&links, product.name, &first)];
+            let meta = self.meta(&Self::paged_title(product.name, n, total), &description, &path, crumbs);
+            let pagination = PaginationView::new(&first, n, total, &links);
+            let records = self.cards(list, &links);
+            let html = if self.theme.compiled_listings {
+                listing_html::product_page(&self.site_view(&path), &meta, &product, &records, &pagination)
+            } else {
+                self.render(names::PRODUCT, &path, meta, C { product, records, pagination })?
+            };
+            Ok((path, html))
+        })
     }
 
     fn tags(&self, set: &PageSet) -> Result<usize, RenderError> {
@@ -397,36 +386,25 @@ impl<'a> Shared<'a> {
             records: Vec<RecordCard<'v>>,
             pagination: PaginationView,
         }
-        let jobs: Vec<(&String, ListingPage)> = self
-            .site
-            .by_tag
-            .iter()
-            .flat_map(|(_, (name, list))| self.pages_of(list).into_iter().map(move |page| (name, page)))
-            .filter(|(_, page)| set.shows(page.2))
-            .collect();
-        let results: Vec<Result<usize, RenderError>> = jobs
-            .par_iter()
-            .map(|&(name, (n, total, list))| {
-                let first = url::tag_path(name);
-                let path = url::paged(&first, n);
-                let links = self.links(&path);
-                let count = self.site.by_tag.get(&url::tag_slug(name)).map_or(list.len(), |(_, all)| all.len());
-                let tag = TagView { name: name.clone(), url: links.href(&first), count };
-                let title = format!("Tagged “{name}”");
-                let crumbs = vec![self.crumb(&links, "Tags", url::TAGS), self.crumb(&links, name, &first)];
-                let meta = self.meta(&Self::paged_title(&title, n, total), &title, &path, crumbs);
-                let pagination = PaginationView::new(&first, n, total, &links);
-                let records = self.cards(list, &links);
-                let html = if self.theme.compiled_listings {
-                    listing_html::tag_page(&self.site_view(&path), &meta, &tag, &records, &pagination)
-                } else {
-                    self.render(names::TAG, &path, meta, One { tag, records, pagination })?
-                };
-                self.sink.put(&format!("{path}index.html"), html.as_bytes())?;
-                Ok(1)
-            })
-            .collect();
-        merge(results)
+        let lists = self.site.by_tag.values().map(|(name, list)| (name, list.as_slice()));
+        self.listings(lists, set, |name, (n, total, list)| {
+            let first = url::tag_path(name);
+            let path = url::paged(&first, n);
+            let links = self.links(&path);
+            let count = self.site.by_tag.get(&url::tag_slug(name)).map_or(list.len(), |(_, all)| all.len());
+            let tag = TagView { name: name.clone(), url: links.href(&first), count };
+            let title = format!("Tagged “{name}”");
+            let crumbs = vec![self.crumb(&links, "Tags", url::TAGS), self.crumb(&links, name, &first)];
+            let meta = self.meta(&Self::paged_title(&title, n, total), &title, &path, crumbs);
+            let pagination = PaginationView::new(&first, n, total, &links);
+            let records = self.cards(list, &links);
+            let html = if self.theme.compiled_listings {
+                listing_html::tag_page(&self.site_view(&path), &meta, &tag, &records, &pagination)
+            } else {
+                self.render(names::TAG, &path, meta, One { tag, records, pagination })?
+            };
+            Ok((path, html))
+        })
     }
 
     /// Every tag with its count.
@@ -480,35 +458,50 @@ impl<'a> Shared<'a> {
                 }
             }
         }
-        let results: Vec<Result<usize, RenderError>> = pages
-            .par_iter()
-            .filter(|page| set.shows(page.2))
-            .map(|&(n, total, list)| {
-                let path = url::paged(url::CODES, n);
-                let links = self.links(&path);
-                let mut letters: Vec<Letter> = Vec::new();
-                for &i in list {
-                    let letter = index_letter(self.site.records[i].code());
-                    if letters.last().is_none_or(|l| l.letter != letter) {
-                        letters.push(Letter { letter, anchor: anchor(letter), records: Vec::new() });
-                    }
-                    letters.last_mut().expect("pushed above").records.push(RecordCard::new(self.site, i, &links));
+        self.listings(std::iter::once(((), order.as_slice())), set, |(), (n, total, list)| {
+            let path = url::paged(url::CODES, n);
+            let links = self.links(&path);
+            let mut letters: Vec<Letter> = Vec::new();
+            for &i in list {
+                let letter = index_letter(self.site.records[i].code());
+                if letters.last().is_none_or(|l| l.letter != letter) {
+                    letters.push(Letter { letter, anchor: anchor(letter), records: Vec::new() });
                 }
-                let jumps = starts
-                    .iter()
-                    .map(|&(letter, page)| {
-                        let target = if page == n { String::new() } else { links.href(&url::paged(url::CODES, page)) };
-                        Jump { letter, url: format!("{target}#{}", anchor(letter)) }
-                    })
-                    .collect();
-                let meta = self.meta(
-                    &Self::paged_title("All error codes, A-Z", n, total),
-                    "Every error code in the knowledge base, sorted.",
-                    &path,
-                    vec![self.crumb(&links, "Codes A-Z", url::CODES)],
-                );
-                let pagination = PaginationView::new(url::CODES, n, total, &links);
-                let html = self.render(names::CODES, &path, meta, C { letters, jumps, pagination })?;
+                letters.last_mut().expect("pushed above").records.push(RecordCard::new(self.site, i, &links));
+            }
+            let jumps = starts
+                .iter()
+                .map(|&(letter, page)| {
+                    let target = if page == n { String::new() } else { links.href(&url::paged(url::CODES, page)) };
+                    Jump { letter, url: format!("{target}#{}", anchor(letter)) }
+                })
+                .collect();
+            let meta = self.meta(
+                &Self::paged_title("All error codes, A-Z", n, total),
+                "Every error code in the knowledge base, sorted.",
+                &path,
+                vec![self.crumb(&links, "Codes A-Z", url::CODES)],
+            );
+            let pagination = PaginationView::new(url::CODES, n, total, &links);
+            let html = self.render(names::CODES, &path, meta, C { letters, jumps, pagination })?;
+            Ok((path, html))
+        })
+    }
+
+    /// Every page of each listing in `lists` that `set` shows, side by side: `page` makes one
+    /// page's path and HTML from its listing's key and its place in the listing.
+    fn listings<'l, K: Copy + Send + Sync>(
+        &self,
+        lists: impl Iterator<Item = (K, &'l [usize])>,
+        set: &PageSet,
+        page: impl Fn(K, ListingPage<'l>) -> Result<(String, String), RenderError> + Sync,
+    ) -> Result<usize, RenderError> {
+        let jobs: Vec<(K, ListingPage)> =
+            lists.flat_map(|(key, list)| self.pages_of(list).into_iter().map(move |p| (key, p))).filter(|(_, p)| set.shows(p.2)).collect();
+        let results: Vec<Result<usize, RenderError>> = jobs
+            .par_iter()
+            .map(|&(key, p)| {
+                let (path, html) = page(key, p)?;
                 self.sink.put(&format!("{path}index.html"), html.as_bytes())?;
                 Ok(1)
             })
