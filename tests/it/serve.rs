@@ -4,14 +4,14 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use fixbook::incremental::{Live, Update};
 use fixbook::LinkStyle;
 
-use crate::support::{assert_same_files, edit, sample_kb};
+use crate::support::{assert_same_files, edit, sample_kb, send_lines, Running};
 use crate::webdriver::{browser, Session};
 
 /// After `update`, the site in memory, search index and data files included, is byte for
@@ -81,16 +81,9 @@ fn incremental_updates_match_a_full_build() {
 
 /// `fixbook serve` on a free port, stopped when dropped.
 struct Server {
-    child: Child,
+    _child: Running,
     origin: String,
     log: Receiver<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start(root: &Path) -> Server {
@@ -107,13 +100,8 @@ fn start(root: &Path) -> Server {
     let origin = line.split(" at ").nth(1).and_then(|s| s.split_whitespace().next()).unwrap_or_else(|| panic!("no address in {line:?}"));
     let origin = origin.trim_end_matches('/').to_string();
     let (tx, log) = channel();
-    let err = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for l in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    Server { child, origin, log }
+    send_lines(child.stderr.take().unwrap(), tx);
+    Server { _child: Running(child), origin, log }
 }
 
 fn get(url: &str) -> (u16, String) {

@@ -1,5 +1,7 @@
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command};
+use std::sync::mpsc::Sender;
 
 use tempfile::TempDir;
 
@@ -108,4 +110,20 @@ pub fn assert_same_files(got: &[(String, Vec<u8>)], want: &[(String, Vec<u8>)], 
     for ((p, a), (_, b)) in got.iter().zip(want) {
         assert!(a == b, "{what}: {p} differs");
     }
+}
+
+/// A process a test started, killed when dropped: a failing assertion must not leave a
+/// server or watcher running.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Sends each line read from `from` to `to`, on a thread of its own, until either closes.
+pub fn send_lines(from: impl Read + Send + 'static, to: Sender<String>) {
+    std::thread::spawn(move || BufReader::new(from).lines().map_while(Result::ok).for_each(|l| drop(to.send(l))));
 }

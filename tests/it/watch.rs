@@ -2,25 +2,17 @@
 //! rebuild holds exactly what a clean build of the same files writes; a broken record leaves
 //! the output as it was.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
-use crate::support::{assert_same_files, edit, sample_kb, tree};
+use crate::support::{assert_same_files, edit, sample_kb, send_lines, tree, Running};
 
 /// `fixbook build --watch`, stopped when dropped; its stdout and stderr lines, in order.
 struct Watching {
-    child: Child,
+    _child: Running,
     lines: Receiver<String>,
-}
-
-impl Drop for Watching {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Watching {
@@ -35,11 +27,9 @@ impl Watching {
             .spawn()
             .unwrap();
         let (tx, lines) = channel();
-        let err_tx = tx.clone();
-        let (out, err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-        std::thread::spawn(move || BufReader::new(out).lines().map_while(Result::ok).for_each(|l| drop(tx.send(l))));
-        std::thread::spawn(move || BufReader::new(err).lines().map_while(Result::ok).for_each(|l| drop(err_tx.send(l))));
-        Watching { child, lines }
+        send_lines(child.stdout.take().unwrap(), tx.clone());
+        send_lines(child.stderr.take().unwrap(), tx);
+        Watching { _child: Running(child), lines }
     }
 
     /// Lines up to and including the first that starts with `prefix`.
