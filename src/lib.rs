@@ -29,6 +29,7 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod spanned;
+pub mod terminal;
 pub mod theme;
 pub mod url;
 pub mod validate;

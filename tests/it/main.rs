@@ -21,6 +21,7 @@ mod search;
 mod search_ui;
 mod serve;
 mod snapshots;
+mod terminal;
 mod support;
 mod theme;
 mod watch;
