@@ -117,6 +117,10 @@ enum Command {
         /// The address to listen on; 0.0.0.0 makes the preview reachable from other machines.
         #[arg(long, default_value = "127.0.0.1")]
         bind: std::net::IpAddr,
+        /// Also answer to requests for this host name (repeatable); by default only to
+        /// localhost, 127.0.0.1, [::1] and the --bind address.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
         /// Open the site in the default browser.
         #[arg(long)]
         open: bool,
@@ -291,8 +295,14 @@ fn main() -> ExitCode {
             }
             if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
         }
-        Command::Serve { dir, port, bind, open } => {
-            let opts = fixbook::serve::ServeOptions { root: dir.clone(), addr: std::net::SocketAddr::new(bind, port) };
+        Command::Serve { dir, port, bind, open, allow_host } => {
+            if !bind.is_loopback() {
+                let which = if bind.is_unspecified() { "every address of this computer".to_string() } else { bind.to_string() };
+                eprintln!(
+                    "warning: --bind {bind} serves the preview on {which}: other computers on the network can read every page, the search data and the build errors. It answers to IP addresses; to use a host name, add --allow-host NAME."
+                );
+            }
+            let opts = fixbook::serve::ServeOptions { root: dir.clone(), addr: std::net::SocketAddr::new(bind, port), allow_hosts: allow_host };
             let result = fixbook::serve::serve(&opts, |addr| {
                 let url = format!("http://{addr}/");
                 println!("Serving {} at {url} (Ctrl+C to stop)", dir.display());
