@@ -82,7 +82,7 @@ impl Shards {
         }
         // The newest first, within the byte budget (the current site's cost nothing more).
         let mut old: Vec<(u64, usize, String)> = self.files.iter().filter(|(_, (_, n))| *n < self.site).map(|(p, (b, n))| (*n, b.len(), p.clone())).collect();
-        old.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        old.sort_unstable_by_key(|o| std::cmp::Reverse(o.0));
         let mut kept = 0;
         for (n, len, path) in old {
             kept += len;

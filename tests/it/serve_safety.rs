@@ -156,7 +156,7 @@ fn serve_drops_idle_connections_and_still_answers() {
     }
     let mut buf = [0u8; 64];
     let n = first.read(&mut buf);
-    assert!(matches!(n, Ok(_)), "an idle connection is closed by the server within 25 s: {n:?} after {:?}", started.elapsed());
+    assert!(n.is_ok(), "an idle connection is closed by the server within 25 s: {n:?} after {:?}", started.elapsed());
     assert!(slow_closed.is_some(), "a request head trickling in for 25 s is cut off");
     drop(idle);
 }
