@@ -297,9 +297,9 @@ fn main() -> ExitCode {
         }
         Command::Serve { dir, port, bind, open, allow_host } => {
             if !bind.is_loopback() {
-                let which = if bind.is_unspecified() { "every address of this computer".to_string() } else { bind.to_string() };
+                let (on, answers) = if bind.is_unspecified() { ("every address of this computer".to_string(), "any of its IP addresses".to_string()) } else { (bind.to_string(), bind.to_string()) };
                 eprintln!(
-                    "warning: --bind {bind} serves the preview on {which}: other computers on the network can read every page, the search data and the build errors. It answers to IP addresses; to use a host name, add --allow-host NAME."
+                    "warning: --bind {bind} serves the preview on {on}: other computers on the network can read every page, the search data and the build errors.\nIt answers to {answers} and localhost; to use a host name, add --allow-host NAME."
                 );
             }
             let opts = fixbook::serve::ServeOptions { root: dir.clone(), addr: std::net::SocketAddr::new(bind, port), allow_hosts: allow_host };
