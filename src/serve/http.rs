@@ -173,7 +173,8 @@ fn file(path: &str, state: &Shared) -> Response<Body> {
         Ok(d) if !d.contains('\0') => d,
         _ => return text(StatusCode::BAD_REQUEST, "bad path\n"),
     };
-    let Some(rel) = decoded.strip_prefix(&base_path).or_else(|| decoded.strip_prefix(base_path.trim_end_matches('/'))) else {
+    // "/help/x" and "/help" for a site under /help/, not "/helpx".
+    let Some(rel) = decoded.strip_prefix(&base_path).or_else(|| (decoded == base_path.trim_end_matches('/')).then_some("")) else {
         return text(StatusCode::NOT_FOUND, "not found\n");
     };
     let rel = rel.trim_start_matches('/');

@@ -198,6 +198,29 @@ mod tests {
     use crate::incremental::matters;
 
     #[test]
+    fn index_files_of_recent_sites_are_kept_within_bounds() {
+        let site = |names: &[&str], len: usize| -> Files { names.iter().map(|n| (n.to_string(), vec![b'x'; len].into())).collect() };
+        let mut shards = Shards::default();
+        shards.add(&site(&["search/manifest.js", "search/t0.a.js", "index.html"], 10));
+        assert!(shards.get("search/t0.a.js").is_some() && shards.get("index.html").is_none(), "index files only");
+        for i in 0..Shards::REBUILDS {
+            shards.add(&site(&["search/manifest.js", &format!("search/t0.{i}.js")], 10));
+        }
+        assert!(shards.get("search/t0.a.js").is_some(), "{} rebuilds ago", Shards::REBUILDS);
+        shards.add(&site(&["search/manifest.js"], 10));
+        assert!(shards.get("search/t0.a.js").is_none(), "forgotten after {} rebuilds", Shards::REBUILDS + 1);
+        assert!(shards.get("search/t0.0.js").is_some());
+        // Large old files: only the newest that fit in the budget.
+        let big = Shards::BYTES / 3;
+        for i in 0..4 {
+            shards.add(&site(&[&format!("search/big{i}.js")], big));
+        }
+        shards.add(&site(&[], 0));
+        let kept: Vec<bool> = (0..4).map(|i| shards.get(&format!("search/big{i}.js")).is_some()).collect();
+        assert_eq!(kept, [false, true, true, true]);
+    }
+
+    #[test]
     fn editor_litter_and_hidden_files_do_not_rebuild() {
         let root = Path::new("/kb");
         assert!(matters(root, Path::new("/kb/content/rd/0x1.toml")));
