@@ -114,7 +114,8 @@ fn answer(req: &Request<Incoming>, state: &Shared, hosts: &Hosts) -> Response<Bo
     if !hosts.allows(host) {
         let name = host.chars().filter(|c| c.is_ascii_graphic()).take(200).collect::<String>();
         let message = format!(
-            "fixbook serve answers only to localhost, 127.0.0.1 and [::1], not to {name}: another name may be a page elsewhere\nmade to resolve to this computer. To preview under this name, restart with --allow-host NAME.\n"
+            "fixbook serve answers only to {}, not to {name}: another name may be a page elsewhere\nmade to resolve to this computer. To preview under this name, restart with --allow-host NAME.\n",
+            hosts.names.join(", ")
         );
         return text(StatusCode::FORBIDDEN, &message);
     }

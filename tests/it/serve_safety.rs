@@ -243,3 +243,43 @@ fn serve_warns_when_bound_beyond_this_computer() {
     let said = said.join("\n");
     assert!(said.contains("warning") && said.contains("other computers") && said.contains("--allow-host"), "serve --bind 0.0.0.0 says: {said:?}");
 }
+
+/// Search in the preview, in Chromium: the page's own requests for the search data pass the
+/// cross-site check.
+#[test]
+fn browser_search_in_the_preview() {
+    let Some(b) = crate::webdriver::browser("browser_search_in_the_preview") else { return };
+    let kb = sample_kb();
+    let server = start(kb.path());
+    let s = crate::webdriver::Session::start(&b);
+    s.window(1280, 1000);
+    crate::search_ui::header_box(&s, &format!("{}/", server.origin), "/remote-desktop/0xc07/");
+    crate::search_ui::search_page(&s, &format!("{}/search/", server.origin));
+    crate::search_ui::no_console_errors(&s, "in the preview");
+}
+
+/// A page of another site (here another port of this computer, and another host name)
+/// including the preview's search data and live script with `<script src>` gets nothing.
+#[test]
+fn browser_other_site_cannot_include_the_preview_scripts() {
+    let Some(b) = crate::webdriver::browser("browser_other_site_cannot_include_the_preview_scripts") else { return };
+    let kb = sample_kb();
+    let server = start(kb.path());
+    let port = port(&server.origin);
+    let other = tempfile::tempdir().unwrap();
+    let mut html = String::from("<!doctype html><script>window.got = []; window.FixbookSearch = { loaded: function (name) { window.got.push(name); } };</script>\n");
+    for origin in [server.origin.clone(), format!("http://localhost:{port}")] {
+        html.push_str(&format!("<script src=\"{origin}/search/manifest.js\"></script>\n<script src=\"{origin}/__fixbook/live.js\"></script>\n"));
+    }
+    html.push_str("<script>window.done = true;</script>\n");
+    std::fs::write(other.path().join("index.html"), html).unwrap();
+    let elsewhere = crate::webdriver::serve(other.path());
+    let s = crate::webdriver::Session::start(&b);
+    s.goto(&format!("{elsewhere}/index.html"));
+    let until = Instant::now() + Duration::from_secs(10);
+    while s.js("return window.done === true").as_bool() != Some(true) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(s.js("return window.got.length"), serde_json::json!(0), "the search manifest was read by another site");
+    assert_eq!(s.js("return typeof window.__fixbookError"), serde_json::json!("undefined"), "the live script ran on another site");
+}
