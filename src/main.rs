@@ -23,6 +23,24 @@ fn no_huge_pages() {
 #[cfg(not(target_os = "linux"))]
 fn no_huge_pages() {}
 
+/// `serve` holds a file descriptor per open connection, and idle ones stay until they time
+/// out: with the usual soft limit of 1,024, a thousand of them would leave none for new
+/// requests. The hard limit is what this user may have anyway.
+#[cfg(target_os = "linux")]
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn raise_open_file_limit() {}
+
 /// Fixbook builds help-center sites from folders of TOML error-code records.
 #[derive(Parser)]
 #[command(name = "fixbook", version, about)]
@@ -303,6 +321,7 @@ fn main() -> ExitCode {
                 );
             }
             let opts = fixbook::serve::ServeOptions { root: dir.clone(), addr: std::net::SocketAddr::new(bind, port), allow_hosts: allow_host };
+            raise_open_file_limit();
             let result = fixbook::serve::serve(&opts, |addr| {
                 let url = format!("http://{addr}/");
                 println!("Serving {} at {url} (Ctrl+C to stop)", dir.display());

@@ -109,7 +109,8 @@ pub(crate) fn run(listener: std::net::TcpListener, state: Shared, hosts: Hosts) 
 /// The response to one request.
 fn answer(req: &Request<Incoming>, state: &Shared, hosts: &Hosts) -> Response<Body> {
     let headers = req.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    // A request line with a whole URL (`GET http://name/`) names its host there.
+    let host = req.uri().authority().map(|a| a.as_str()).or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()));
     let Some(host) = host else { return text(StatusCode::BAD_REQUEST, "a request must name its Host\n") };
     if !hosts.allows(host) {
         let name = host.chars().filter(|c| c.is_ascii_graphic()).take(200).collect::<String>();

@@ -72,6 +72,8 @@ fn serve_answers_only_to_loopback_host_names() {
     }
     let reply = raw(&server.origin, "/", &[]);
     assert_eq!(reply.status, 400, "a request without a Host is refused");
+    let whole_url = raw(&server.origin, &format!("http://attacker.example:{port}/"), &[&format!("Host: localhost:{port}")]);
+    assert_eq!(whole_url.status, 403, "the host a request line names counts");
     for good in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}"), format!("LocalHost:{port}")] {
         assert_eq!(raw(&server.origin, "/remote-desktop/0x204/", &[&format!("Host: {good}")]).status, 200, "Host: {good}");
     }
