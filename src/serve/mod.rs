@@ -1,7 +1,8 @@
 //! `fixbook serve`: the site built into memory and served on 127.0.0.1, rebuilt when a file
 //! of the knowledge base changes, with open pages reloaded over server-sent events. A broken
 //! record keeps the last good site on screen under an overlay that names file, line and
-//! column, and the overlay goes when the file is fixed.
+//! column, and the overlay goes when the file is fixed. `http` answers requests (only this
+//! computer's pages may read the preview); `watch` reports changes, also to `build --watch`.
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
