@@ -47,7 +47,7 @@ class Events:
 
     def __init__(self, host, port):
         self.sock = socket.create_connection((host, port))
-        self.sock.sendall(f"GET /__fixbook/events HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        self.sock.sendall(f"GET /__fixbook/events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
         self.cond = threading.Condition()
         self.seen = []
         threading.Thread(target=self.read, daemon=True).start()

@@ -33,6 +33,24 @@ fn no_huge_pages() {
 #[cfg(not(target_os = "linux"))]
 fn no_huge_pages() {}
 
+/// `serve` holds a file descriptor per open connection, and idle ones stay until they time
+/// out: with the usual soft limit of 1,024, a thousand of them would leave none for new
+/// requests. The hard limit is what this user may have anyway.
+#[cfg(target_os = "linux")]
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn raise_open_file_limit() {}
+
 /// Fixbook builds help-center sites from folders of TOML error-code records.
 #[derive(Parser)]
 #[command(name = "fixbook", version, about)]
@@ -127,6 +145,10 @@ enum Command {
         /// The address to listen on; 0.0.0.0 makes the preview reachable from other machines.
         #[arg(long, default_value = "127.0.0.1")]
         bind: std::net::IpAddr,
+        /// Also answer to requests for this host name (repeatable); by default only to
+        /// localhost, 127.0.0.1, [::1] and the --bind address.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
         /// Open the site in the default browser.
         #[arg(long)]
         open: bool,
@@ -301,8 +323,15 @@ fn main() -> ExitCode {
             }
             if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
         }
-        Command::Serve { dir, port, bind, open } => {
-            let opts = fixbook::serve::ServeOptions { root: dir.clone(), addr: std::net::SocketAddr::new(bind, port) };
+        Command::Serve { dir, port, bind, open, allow_host } => {
+            if !bind.is_loopback() {
+                let (on, answers) = if bind.is_unspecified() { ("every address of this computer".to_string(), "any of its IP addresses".to_string()) } else { (bind.to_string(), bind.to_string()) };
+                eprintln!(
+                    "warning: --bind {bind} serves the preview on {on}: other computers on the network can read every page, the search data and the build errors.\nIt answers to {answers} and localhost; to use a host name, add --allow-host NAME."
+                );
+            }
+            let opts = fixbook::serve::ServeOptions { root: dir.clone(), addr: std::net::SocketAddr::new(bind, port), allow_hosts: allow_host };
+            raise_open_file_limit();
             let result = fixbook::serve::serve(&opts, |addr| {
                 let url = format!("http://{addr}/");
                 println!("Serving {} at {url} (Ctrl+C to stop)", dir.display());

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use crate::incremental::{Files, Live, Update};
 use crate::output::{self, OutputError};
-use crate::serve::{burst, watch as watcher, Burst};
+use crate::serve::{burst, watch as watcher, Burst, Links};
 use crate::{BuildError, BuildOptions};
 
 /// One build of the watch loop: the first, or one after a change.
@@ -49,13 +49,16 @@ pub fn watch(opts: &BuildOptions, report: &mut dyn FnMut(Result<Rebuilt, BuildEr
 
     // Events name absolute paths; compare them with the absolute root.
     let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
+    let mut links = Links::scan(&root);
     while let Ok(first) = rx.recv() {
-        let Some(Burst { paths, everything }) = burst(&root, first, &rx) else { break };
+        let Some(Burst { paths, everything }) = burst(&root, &links, first, &rx) else { break };
         if paths.is_empty() && !everything {
             continue;
         }
         let started = Instant::now();
-        let update = match live.update(if everything { &[] } else { &paths }) {
+        let result = live.update(if everything { &[] } else { &paths });
+        links.rescan_after(&root, &result);
+        let update = match result {
             Ok(Update::Nothing) => continue,
             Ok(update) => update,
             Err(e) => {

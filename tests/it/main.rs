@@ -20,6 +20,7 @@ mod scaffold;
 mod search;
 mod search_ui;
 mod serve;
+mod serve_safety;
 mod snapshots;
 mod terminal;
 mod support;

@@ -42,7 +42,7 @@ fn type_query(s: &Session, query: &str) -> Vec<String> {
 }
 
 /// What both transports must do: a code in three spellings, a typo, the keyboard.
-fn header_box(s: &Session, home: &str, record_url_end: &str) {
+pub(crate) fn header_box(s: &Session, home: &str, record_url_end: &str) {
     s.goto(home);
     // "/" focuses the box from anywhere on the page.
     s.js("document.body.focus()");
@@ -76,7 +76,7 @@ fn header_box(s: &Session, home: &str, record_url_end: &str) {
 }
 
 /// The search page: results on load from ?q=, in `data-fixbook-results`; a facet narrows them.
-fn search_page(s: &Session, search_url: &str) {
+pub(crate) fn search_page(s: &Session, search_url: &str) {
     s.goto(&format!("{search_url}?q=certificate"));
     let results = "return [...document.querySelectorAll('[data-fixbook-results] a')].map(a => a.textContent)";
     wait_for(s, &format!("{results}.length > 0 || null"), "results on the search page");
@@ -104,7 +104,7 @@ fn search_page(s: &Session, search_url: &str) {
     wait_for(s, &format!("{results}.length === {count} || null"), "the linked, narrowed list");
 }
 
-fn no_console_errors(s: &Session, what: &str) {
+pub(crate) fn no_console_errors(s: &Session, what: &str) {
     let errors: Vec<_> = s.console().into_iter().filter(|m| m["level"] == "SEVERE").collect();
     assert!(errors.is_empty(), "console errors {what}: {errors:?}");
 }

@@ -80,15 +80,21 @@ fn incremental_updates_match_a_full_build() {
 }
 
 /// `fixbook serve` on a free port, stopped when dropped.
-struct Server {
-    _child: Running,
-    origin: String,
-    log: Receiver<String>,
+pub(crate) struct Server {
+    pub(crate) child: Running,
+    pub(crate) origin: String,
+    pub(crate) log: Receiver<String>,
 }
 
-fn start(root: &Path) -> Server {
+pub(crate) fn start(root: &Path) -> Server {
+    start_with(root, &[])
+}
+
+/// `fixbook serve` with `args` after `--port 0`.
+pub(crate) fn start_with(root: &Path, args: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fixbook"))
         .args(["serve", "--port", "0"])
+        .args(args)
         .arg(root)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -101,10 +107,10 @@ fn start(root: &Path) -> Server {
     let origin = origin.trim_end_matches('/').to_string();
     let (tx, log) = channel();
     send_lines(child.stderr.take().unwrap(), tx);
-    Server { _child: Running(child), origin, log }
+    Server { child: Running(child), origin, log }
 }
 
-fn get(url: &str) -> (u16, String) {
+pub(crate) fn get(url: &str) -> (u16, String) {
     match ureq::get(url).call() {
         Ok(r) => (r.status(), r.into_string().unwrap()),
         Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
@@ -113,12 +119,12 @@ fn get(url: &str) -> (u16, String) {
 }
 
 /// The server-sent events of `/__fixbook/events`, one `event:` name and its data at a time.
-struct Events {
+pub(crate) struct Events {
     reader: BufReader<TcpStream>,
 }
 
 impl Events {
-    fn open(origin: &str) -> Events {
+    pub(crate) fn open(origin: &str) -> Events {
         let host = origin.trim_start_matches("http://");
         let mut stream = TcpStream::connect(host).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -131,7 +137,7 @@ impl Events {
     }
 
     /// The next event within `wait`, or `None`.
-    fn next_within(&mut self, wait: Duration) -> Option<(String, String)> {
+    pub(crate) fn next_within(&mut self, wait: Duration) -> Option<(String, String)> {
         self.reader.get_ref().set_read_timeout(Some(wait)).unwrap();
         let (mut name, mut data) = (String::new(), Vec::new());
         loop {
@@ -154,7 +160,7 @@ impl Events {
     }
 
     /// The next event that is not a comment: (name, data lines joined).
-    fn next(&mut self) -> (String, String) {
+    pub(crate) fn next(&mut self) -> (String, String) {
         let (mut name, mut data) = (String::new(), Vec::new());
         loop {
             let mut line = String::new();

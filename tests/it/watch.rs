@@ -106,3 +106,25 @@ fn watch_rebuilds_each_change_into_the_output_as_a_clean_build_would() {
     assert!(!public.join("remote-desktop/0x999").exists(), "the removed record's folder is gone");
     assert_same_as_clean(root, &public, "record removed");
 }
+
+/// A record that is a symbolic link to a file elsewhere in the knowledge base: saving that
+/// file rebuilds, as a plain `build` would see the edit.
+#[test]
+fn watch_sees_edits_through_a_symlinked_record() {
+    let kb = sample_kb();
+    let root = kb.path();
+    let shared = root.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let rec = root.join("content/remote-desktop/0x204.toml");
+    std::fs::rename(&rec, shared.join("0x204.toml")).unwrap();
+    std::os::unix::fs::symlink("../../shared/0x204.toml", &rec).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    let w = Watching::start(root, &public);
+    w.until("Built ");
+    edit(&shared.join("0x204.toml"), "title = \"", "title = \"Through the link: ");
+    let seen = w.lines.recv_timeout(Duration::from_secs(10));
+    assert!(seen.as_deref().is_ok_and(|l| l.starts_with("Rebuilt ")), "an edit of the file a record links to rebuilds: {seen:?}");
+    assert!(std::fs::read_to_string(public.join("remote-desktop/0x204/index.html")).unwrap().contains("Through the link: "));
+    assert_same_as_clean(root, &public, "edit through a link");
+}
