@@ -141,7 +141,8 @@ fn rebuild_loop(root: &Path, mut live: Live, rx: &Receiver<notify::Event>, state
             }
             Err(e) => {
                 let text = e.to_string();
-                eprintln!("{text}");
+                // Quotes source lines: shown, not obeyed, as everything the binary prints.
+                eprintln!("{}", crate::terminal::inert(&text));
                 let data: String = text.lines().map(|l| format!("data: {l}\n")).collect();
                 state.lock().expect("no thread panics holding the state").error = Some(text);
                 format!("event: problem\n{data}\n")
