@@ -322,6 +322,35 @@ pub fn record_link_targets(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every `@/...` link or image destination written inline (`[text](@/id)`), with where the
+/// destination is in the text, in order. A link's source range ends with its destination
+/// (and title): the destination is the last `](@/...` in it.
+pub fn record_links_at(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    if !text.contains(RECORD_LINK_PREFIX) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event {
+            if !dest_url.starts_with(RECORD_LINK_PREFIX) {
+                continue;
+            }
+            let written = &text[range.clone()];
+            let needle = format!("]({dest_url}");
+            if let Some(i) = written.rfind(&needle) {
+                let after = written[i + needle.len()..].chars().next();
+                if matches!(after, Some(')' | ' ' | '\t' | '\n')) {
+                    let start = range.start + i + 2;
+                    found.push((dest_url.into_string(), start..start + needle.len() - 2));
+                }
+            }
+        }
+    }
+    // An image inside a link starts after the link but is met first.
+    found.sort_by_key(|(_, span)| span.start);
+    found
+}
+
 /// `@/remote-desktop/0x204#causes` -> (`remote-desktop/0x204`, `causes`). A trailing
 /// `.toml` is allowed, so the link can be the file's path.
 pub fn parse_record_link(dest: &str) -> Option<(RecordId, Option<String>)> {

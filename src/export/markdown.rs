@@ -7,7 +7,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::{LinkForm, PageNames};
-use crate::markdown::{drop_script_links, escape_raw_html, parse_record_link, record_link_targets};
+use crate::markdown::{drop_script_links, escape_raw_html, parse_record_link, record_links_at};
 use crate::record::{CalloutKind, Record};
 use crate::site::Site;
 use crate::url;
@@ -249,19 +249,26 @@ fn list(md: &mut String, heading: &str, items: &[String], resolve: &dyn Fn(&str)
     md.push('\n');
 }
 
-/// `@/remote-desktop/0x204#causes` links become links to the exported page.
+/// `@/remote-desktop/0x204#causes` links become links to the exported page. One pass over
+/// the text, however many links it has.
 fn rewrite_links(text: &str, site: &Site, names: &PageNames, link: &dyn Fn(&str) -> String) -> String {
-    let mut out = text.to_string();
-    for dest in record_link_targets(text) {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (dest, span) in record_links_at(text) {
+        if span.start < at {
+            continue;
+        }
         let Some((id, fragment)) = parse_record_link(&dest) else { continue };
         let Some(page) = names.record(site, &id) else { continue };
-        let mut target = link(page);
+        out.push_str(&text[at..span.start]);
+        out.push_str(&link(page));
         if let Some(f) = fragment {
-            target.push('#');
-            target.push_str(&f);
+            out.push('#');
+            out.push_str(&f);
         }
-        out = out.replace(&format!("]({dest})"), &format!("]({target})")).replace(&format!("]({dest} "), &format!("]({target} "));
+        at = span.end;
     }
+    out.push_str(&text[at..]);
     out
 }
 

@@ -22,6 +22,7 @@ mod search_ui;
 mod serve;
 mod snapshots;
 mod support;
+mod text_safety;
 mod theme;
 mod watch;
 mod webdriver;
