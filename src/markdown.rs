@@ -251,6 +251,83 @@ pub fn escape_raw_html(text: &str) -> String {
     out
 }
 
+/// Markdown that shows `text` as it is, as the site shows a plain-text field: every ASCII
+/// punctuation character that could start markup is escaped with a backslash (so no HTML,
+/// link, image, entity or block starts; a split `https\://` or `www\.` is not autolinked
+/// either). Line breaks are kept.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        if c.is_ascii_punctuation() && !matches!(c, ',' | '\'' | '"' | '/' | ';' | '?' | '%' | '@') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What a Markdown renderer would make live in `text` that the site, with raw HTML off, does
+/// not: raw HTML (blocks, inline tags, comments), a link or image to a script URL, or a link
+/// reference definition (on an exported page it would reach links in other fields). `metadata`:
+/// a page starting with YAML front matter.
+pub fn has_live_markup(text: &str, metadata: bool) -> bool {
+    let opts = if metadata { options() | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS } else { options() };
+    let parser = Parser::new_ext(text, opts);
+    if parser.reference_definitions().iter().next().is_some() {
+        return true;
+    }
+    parser.into_iter().any(|e| match e {
+        Event::Html(_) | Event::InlineHtml(_) => true,
+        Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => is_script_url(&dest_url),
+        _ => false,
+    })
+}
+
+/// A Markdown field as an export writes it for a site that does not allow raw HTML: raw HTML
+/// shown as text, links and images to script URLs replaced by their text, link reference
+/// definitions shown as text (each field is rendered on its own on the site, so a definition
+/// links nothing in another field there). Taking out one can make another (`<div>` shown as
+/// text turns the lines after it from HTML into Markdown), so it is done again until nothing
+/// is left, a few times at most; text that still has some is written as text, all of it.
+pub fn inert(text: &str) -> String {
+    const PASSES: usize = 6;
+    let mut out = text.to_string();
+    for _ in 0..PASSES {
+        if !has_live_markup(&out, false) {
+            return out;
+        }
+        out = escape_reference_definitions(&drop_script_links_once(&escape_raw_html(&out)));
+    }
+    if has_live_markup(&out, false) {
+        escape_text(text)
+    } else {
+        out
+    }
+}
+
+/// `[d]: https://...` -> `\[d]: https://...`: the definition shown as text.
+fn escape_reference_definitions(text: &str) -> String {
+    let parser = Parser::new_ext(text, options());
+    let mut starts: Vec<usize> = parser
+        .reference_definitions()
+        .iter()
+        .filter_map(|(_, def)| text[def.span.clone()].find('[').map(|i| def.span.start + i))
+        .collect();
+    if starts.is_empty() {
+        return text.to_string();
+    }
+    starts.sort_unstable();
+    let mut out = String::with_capacity(text.len() + starts.len());
+    let mut at = 0;
+    for s in starts {
+        out.push_str(&text[at..s]);
+        out.push('\\');
+        at = s;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// The Markdown source with each link or image to a `javascript:`, `vbscript:` or `data:`
 /// URL replaced by its text, for exports: the wiki that renders them may not check URLs.
 /// Dropping one can make a link of the text around it (`[[a](javascript:1)](javascript:2)`),
