@@ -304,6 +304,18 @@ mod tests {
     }
 
     #[test]
+    fn errors_past_the_cap_are_counted_not_shown() {
+        let src = "x\n".repeat(30);
+        let list: Vec<Diagnostic> = (0..30).map(|i| Diagnostic::at(Path::new("f"), &src, i * 2..i * 2 + 1, format!("bad {i}"))).collect();
+        let all = Diagnostics::sorted(list);
+        assert_eq!((all.len(), all.total()), (MAX_ERRORS_PER_FILE, 30));
+        let shown = all.to_string();
+        assert!(shown.contains("and 10 more errors in this file") && shown.ends_with("30 errors in 1 file; nothing was written"), "{shown}");
+        let capped = capped(0..1000, |i| Diagnostic::at(Path::new("f"), &src, i..i + 1, "x"));
+        assert_eq!((capped.len(), capped.last().unwrap().more), (MAX_ERRORS_PER_FILE, 980));
+    }
+
+    #[test]
     fn span_past_the_end_points_at_the_end() {
         let d = Diagnostic::at(Path::new("f"), "ab", 10..20, "eof");
         assert_eq!((d.line, d.column), (1, 3));

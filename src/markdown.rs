@@ -544,6 +544,17 @@ mod tests {
     }
 
     #[test]
+    fn exported_fields_are_inert_whatever_uncovers_what() {
+        for text in ["<div>\n[x](javascript:alert(1))\n", "<!-- c -->\n[x](javascript:1)", "[[[x](javascript:1)](javascript:2)](javascript:3)", "[x][d]\n\n[d]: javascript:1\n"] {
+            let out = inert(text);
+            assert!(!has_live_markup(&out, false) && out.contains('x'), "{text:?} -> {out:?}");
+        }
+        let text = escape_text("![t](https://e.com/p.png) <b>&amp;</b>\n# h\n1. x");
+        assert!(!has_live_markup(&text, false), "{text}");
+        assert_eq!(plain_text(&text), "![t](https://e.com/p.png) <b>&amp;</b> # h 1. x\n", "the words, as text");
+    }
+
+    #[test]
     fn record_links_resolve_with_fragment() {
         let html = render("[see](@/rd/0x204#causes)", false);
         assert!(html.contains("href=\"/rd/0x204/#causes\""), "{html}");
