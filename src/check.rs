@@ -174,20 +174,28 @@ pub fn lint(site: &Site, sources: &Sources, today: Date) -> Vec<Finding> {
         } else {
             titles.insert(r.title.to_lowercase(), i);
         }
-        for link in &r.links {
-            let Some(fragment) = &link.fragment else { continue };
-            let Some((target, _)) = site.get(&link.target) else { continue };
-            let anchors = anchors(target);
-            if !anchors.contains(fragment) {
-                let mut known: Vec<&str> = anchors.iter().map(String::as_str).collect();
-                known.sort_unstable();
-                let hint = crate::diagnostic::did_you_mean(fragment, known.iter().copied())
-                    .unwrap_or_else(|| format!("anchors on that page: {}", known.join(", ")));
-                push(
-                    "missing-anchor",
-                    with(link.unresolved.clone(), format!("`{}` has no anchor `#{fragment}`", link.target)).with_hint(hint),
-                );
-            }
+        // One diagnostic per missing anchor, up to the cap (each locates its link in the file).
+        // A page's anchors are worked out once, however many links point at it.
+        let mut anchors_of: HashMap<usize, HashSet<String>> = HashMap::new();
+        let missing: Vec<_> = r
+            .links
+            .iter()
+            .filter_map(|link| {
+                let fragment = link.fragment.as_ref()?;
+                let &target = site.by_id.get(&link.target)?;
+                let anchors = anchors_of.entry(target).or_insert_with(|| anchors(&site.records[target]));
+                (!anchors.contains(fragment)).then_some((link, fragment, target))
+            })
+            .collect();
+        for d in crate::diagnostic::capped(missing.into_iter(), |(link, fragment, target)| {
+            let anchors = &anchors_of[&target];
+            let mut known: Vec<&str> = anchors.iter().map(String::as_str).collect();
+            known.sort_unstable();
+            let hint = crate::diagnostic::did_you_mean(fragment, known.iter().copied())
+                .unwrap_or_else(|| format!("anchors on that page: {}", known.join(", ")));
+            link.diagnostic(&r.file, &source, format!("`{}` has no anchor `#{fragment}`", link.target)).with_hint(hint)
+        }) {
+            push("missing-anchor", d);
         }
         for text in r.markdown_fields() {
             for alt_missing in images_without_alt(text) {

@@ -15,36 +15,74 @@ pub struct Diagnostic {
     /// 1-based column, counted in characters.
     pub column: usize,
     pub message: String,
-    /// The source line the problem is on, without its line break.
+    /// The source line the problem is on, without its line break; on a long line (minified,
+    /// generated) a window around the column, with `…` where it is cut.
     pub snippet: String,
+    /// Characters of `snippet` before the caret.
+    #[serde(default)]
+    pub caret: usize,
     /// How many characters the caret underlines (at least one).
     pub width: usize,
     pub hint: Option<String>,
+    /// Errors in the same file after this one that are counted, not reported one by one.
+    #[serde(default)]
+    pub more: usize,
 }
 
 /// Characters shown either side of the reported column on a long line.
 const SNIPPET_CONTEXT: usize = 60;
 
+/// Errors reported one by one per file; the rest are counted. Ten thousand copies of one
+/// mistake say nothing the first ones do not, and each would quote its line.
+pub const MAX_ERRORS_PER_FILE: usize = 20;
+
 impl Diagnostic {
     /// A problem at byte range `span` of `source`. An out-of-range span points at the end.
+    /// Costs time in proportion to the text before the span, and memory for a window of the
+    /// line only, however long the line is.
     pub fn at(file: &Path, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
         let start = clamp_to_char(source, span.start.min(source.len()));
         let end = clamp_to_char(source, span.end.clamp(start, source.len()));
-        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
-        let line = source[..start].matches('\n').count() + 1;
+        let line_start = memchr::memrchr(b'\n', &source.as_bytes()[..start]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &source.as_bytes()[start..]).map_or(source.len(), |i| start + i);
+        let line = memchr::memchr_iter(b'\n', &source.as_bytes()[..start]).count() + 1;
         let column = source[line_start..start].chars().count() + 1;
-        // Shown in a terminal: a bidi control there would reorder the line it is reported on.
-        let snippet: String = source[line_start..line_end].trim_end_matches('\r').chars().map(|c| if crate::schema::is_bidi_control(c) { '\u{FFFD}' } else { c }).collect();
+        let text = source[line_start..line_end].trim_end_matches('\r');
         let width = source[start..end.min(line_end)].chars().count().max(1);
+        // The window: SNIPPET_CONTEXT characters before the column, the underlined part (up to
+        // as many again) and SNIPPET_CONTEXT after it.
+        let before: Vec<char> = text[..(start - line_start).min(text.len())].chars().rev().take(SNIPPET_CONTEXT + 1).collect();
+        let cut_before = before.len() > SNIPPET_CONTEXT;
+        let after_start = (start - line_start).min(text.len());
+        let mut after = text[after_start..].chars();
+        let shown_after: String = after.by_ref().take(width.min(SNIPPET_CONTEXT) + SNIPPET_CONTEXT).collect();
+        let cut_after = after.next().is_some();
+        let mut snippet = String::new();
+        if cut_before {
+            snippet.push('…');
+        }
+        snippet.extend(before.iter().take(SNIPPET_CONTEXT).rev());
+        let caret = snippet.chars().count();
+        snippet.push_str(&shown_after);
+        if cut_after {
+            snippet.push('…');
+        }
+        // Shown in a terminal: a bidi control there would reorder the line it is reported on;
+        // a tab would move the caret.
+        let snippet: String = snippet
+            .chars()
+            .map(|c| if crate::schema::is_bidi_control(c) { '\u{FFFD}' } else if c == '\t' { ' ' } else { c })
+            .collect();
         Diagnostic {
             file: file.to_path_buf(),
             line,
             column,
             message: message.into(),
             snippet,
+            caret,
             width,
             hint: None,
+            more: 0,
         }
     }
 
@@ -56,8 +94,10 @@ impl Diagnostic {
             column: 1,
             message: message.into(),
             snippet: String::new(),
+            caret: 0,
             width: 1,
             hint: None,
+            more: 0,
         }
     }
 
@@ -108,19 +148,16 @@ impl Diagnostic {
         let pad = " ".repeat(gutter);
         write!(f, "{pad}--> {}", self.location())?;
         if !self.snippet.is_empty() {
-            // A long line (minified, generated) is shown as a window around the column.
-            let chars: Vec<char> = self.snippet.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
-            let first = (self.column - 1).saturating_sub(SNIPPET_CONTEXT).min(chars.len());
-            let last = (self.column - 1 + self.width.min(SNIPPET_CONTEXT) + SNIPPET_CONTEXT).min(chars.len());
-            let (open, close) = (if first > 0 { "…" } else { "" }, if last < chars.len() { "…" } else { "" });
-            let shown: String = chars[first..last].iter().collect();
-            let before = " ".repeat(self.column - 1 - first + open.chars().count());
+            let room = self.snippet.chars().count().saturating_sub(self.caret);
             writeln!(f, "\n{pad} |")?;
-            writeln!(f, "{} | {open}{shown}{close}", self.line)?;
-            write!(f, "{pad} | {before}{}", "^".repeat(self.width.min(last.saturating_sub(self.column - 1)).max(1)))?;
+            writeln!(f, "{} | {}", self.line, self.snippet)?;
+            write!(f, "{pad} | {}{}", " ".repeat(self.caret), "^".repeat(self.width.min(room).max(1)))?;
         }
         if let Some(hint) = &self.hint {
             write!(f, "\n{pad} = hint: {hint}")?;
+        }
+        if self.more > 0 {
+            write!(f, "\n{pad} = and {} more error{} in this file, not shown: fix these and run again", self.more, if self.more == 1 { "" } else { "s" })?;
         }
         Ok(())
     }
@@ -131,12 +168,38 @@ impl Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// Sorted, without repeats, at most [`MAX_ERRORS_PER_FILE`] per file: the last one shown
+    /// of a file counts the rest.
     pub fn sorted(mut list: Vec<Diagnostic>) -> Self {
         list.sort_by(|a, b| {
             (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
         });
         list.dedup();
-        Diagnostics(list)
+        let mut kept: Vec<Diagnostic> = Vec::with_capacity(list.len().min(1024));
+        let mut in_file = 0;
+        for d in list {
+            let same_file = kept.last().is_some_and(|k| k.file == d.file);
+            in_file = if same_file { in_file + 1 } else { 1 };
+            if in_file > MAX_ERRORS_PER_FILE {
+                kept.last_mut().expect("same file").more += 1 + d.more;
+            } else {
+                kept.push(d);
+            }
+        }
+        // The count goes under the last one shown of its file, whichever kind it counts.
+        let mut at = 0;
+        while at < kept.len() {
+            let end = at + kept[at..].iter().take_while(|d| d.file == kept[at].file).count();
+            let more: usize = kept[at..end].iter_mut().map(|d| std::mem::take(&mut d.more)).sum();
+            kept[end - 1].more = more;
+            at = end;
+        }
+        Diagnostics(kept)
+    }
+
+    /// Every error, those counted but not shown included.
+    pub fn total(&self) -> usize {
+        self.0.iter().map(|d| 1 + d.more).sum()
     }
 
     pub fn len(&self) -> usize {
@@ -163,7 +226,7 @@ impl fmt::Display for Diagnostics {
         for d in &self.0 {
             writeln!(f, "{d}\n")?;
         }
-        let n = self.len();
+        let n = self.total();
         let files = self.file_count();
         write!(
             f,
@@ -175,6 +238,17 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+/// The diagnostics of one file's problems of one kind, at most [`MAX_ERRORS_PER_FILE`]:
+/// only those are made (each quotes its line), and the last one counts the rest.
+pub fn capped<T>(problems: impl ExactSizeIterator<Item = T>, mut make: impl FnMut(T) -> Diagnostic) -> Vec<Diagnostic> {
+    let n = problems.len();
+    let mut out: Vec<Diagnostic> = problems.take(MAX_ERRORS_PER_FILE).map(&mut make).collect();
+    if let Some(last) = out.last_mut() {
+        last.more += n - MAX_ERRORS_PER_FILE.min(n);
+    }
+    out
+}
 
 /// "did you mean `x`?" for the closest candidate, when one is close enough to be a typo.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
@@ -227,6 +301,18 @@ mod tests {
         assert!(text.contains("1 | likelyhood = \"high\""), "{text}");
         assert!(text.contains("  | ^^^^^^^^^^\n"), "{text}");
         assert!(text.ends_with("= hint: did you mean `likelihood`?"), "{text}");
+    }
+
+    #[test]
+    fn errors_past_the_cap_are_counted_not_shown() {
+        let src = "x\n".repeat(30);
+        let list: Vec<Diagnostic> = (0..30).map(|i| Diagnostic::at(Path::new("f"), &src, i * 2..i * 2 + 1, format!("bad {i}"))).collect();
+        let all = Diagnostics::sorted(list);
+        assert_eq!((all.len(), all.total()), (MAX_ERRORS_PER_FILE, 30));
+        let shown = all.to_string();
+        assert!(shown.contains("and 10 more errors in this file") && shown.ends_with("30 errors in 1 file; nothing was written"), "{shown}");
+        let capped = capped(0..1000, |i| Diagnostic::at(Path::new("f"), &src, i..i + 1, "x"));
+        assert_eq!((capped.len(), capped.last().unwrap().more), (MAX_ERRORS_PER_FILE, 980));
     }
 
     #[test]

@@ -53,6 +53,74 @@ pub fn markdown(text: &str) {
     assert!(crate::markdown::script_links(&exported).is_empty(), "{exported:?}");
 }
 
+/// A record file that links to another record, exported as Markdown (both link forms) and
+/// Confluence pages: `@/` links resolve, errors stay short, and no export has live markup the
+/// site would not have (raw HTML, script links, images or links out of plain text).
+pub fn export(text: &str) {
+    const TARGET: &str = "code = \"Y\"\nproduct = \"p\"\ntitle = \"Target\"\nsummary = \"s\"\n[[sections]]\nheading = \"Part\"\nbody = \"b\"\n";
+    let loaded = load::load_from_memory(SITE, &[("p/x", text), ("p/y", TARGET)]);
+    let site = match validate::validate(loaded) {
+        Ok(site) => site,
+        Err(errors) => {
+            // Every error quotes a window of its line, however long the line, and a file
+            // reports a bounded number of them.
+            for d in errors.iter() {
+                assert!(d.snippet.chars().count() <= 200, "{:?}", d.snippet);
+            }
+            assert!(errors.len() <= 2 * crate::diagnostic::MAX_ERRORS_PER_FILE + 2, "{} errors", errors.len());
+            return;
+        }
+    };
+    for form in [crate::export::LinkForm::Files, crate::export::LinkForm::Pages] {
+        for (name, page) in crate::export::markdown::pages(&site, form) {
+            assert!(!crate::markdown::has_live_markup(&page, true), "{name}:\n{page}");
+        }
+    }
+    for (name, page) in crate::export::confluence::files(&site) {
+        if name.ends_with(".xml") {
+            if let Err(e) = storage_format_is_inert(&page) {
+                panic!("{name}: {e}\n{page}");
+            }
+        }
+    }
+}
+
+/// The elements a Confluence page may have (Markdown's HTML and Confluence's own), and no
+/// attribute with a script URL.
+fn storage_format_is_inert(page: &str) -> Result<(), String> {
+    const ALLOWED: &[&str] = &[
+        "p", "a", "em", "strong", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "thead", "tbody", "tr",
+        "th", "td", "blockquote", "del", "hr", "br", "img", "input", "sup", "div", "span", "section",
+    ];
+    let mut rest = page;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        if rest.starts_with("![CDATA[") {
+            rest = &rest[rest.find("]]>").ok_or("an unclosed CDATA section")?..];
+            continue;
+        }
+        let tag_end = rest.find('>').ok_or("an unclosed tag")?;
+        let tag = &rest[..tag_end];
+        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '-').collect();
+        if !name.starts_with("ac:") && !name.starts_with("ri:") && !ALLOWED.contains(&name.as_str()) {
+            return Err(format!("element <{name}>"));
+        }
+        let lower = tag.to_ascii_lowercase();
+        for attr in ["href=\"", "src=\""] {
+            for (i, _) in lower.match_indices(attr) {
+                let value = &lower[i + attr.len()..];
+                if ["javascript:", "vbscript:", "data:"].iter().any(|s| value.trim_start().starts_with(s)) {
+                    return Err(format!("a script URL in <{tag}>"));
+                }
+            }
+        }
+        if tag.contains(" on") && lower.split_whitespace().any(|w| w.starts_with("on") && w.contains('=')) {
+            return Err(format!("an event handler in <{tag}>"));
+        }
+    }
+    Ok(())
+}
+
 /// The search analyzer in every mode, and the code normaliser on every token.
 pub fn analyze(text: &str) {
     let folded = fold(text);

@@ -211,8 +211,22 @@ pub struct RecordLink {
     pub target: RecordId,
     /// The `#anchor` after the id, if any.
     pub fragment: Option<String>,
+    /// Where the link's destination is in the file, for an error about it. Only the few
+    /// links reported are located to a line and column, and only when reported.
+    pub span: std::ops::Range<usize>,
+}
+
+impl RecordLink {
+    /// "link to `@/x`: ..." at the link, in `source`, the file's text.
+    pub fn diagnostic(&self, file: &Path, source: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(file, source, self.span.clone(), message)
+    }
+
     /// The error to report if `target` does not exist.
-    pub unresolved: Diagnostic,
+    pub fn unresolved(&self, file: &Path, source: &str) -> Diagnostic {
+        let dest = source.get(self.span.clone()).filter(|d| !d.is_empty()).map_or_else(|| format!("@/{}", self.target), str::to_string);
+        self.diagnostic(file, source, format!("link to `{dest}`: there is no record with id `{}`", self.target))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -373,37 +387,34 @@ impl Record {
         }
     }
 
-    /// Finds `@/id` links in every Markdown field.
+    /// Finds `@/id` links in every Markdown field. Linear in the size of the record: each link
+    /// is looked for after the previous one, and no error is located until it is reported.
     fn collect_links(&self, file: &Path, source: &str, errors: &mut Vec<Diagnostic>) -> Vec<RecordLink> {
         let mut links = Vec::new();
+        let mut bad: Vec<(std::ops::Range<usize>, String)> = Vec::new();
         let mut searched_from = 0;
         for text in self.markdown_fields() {
             for dest in markdown::record_link_targets(text) {
                 // Point at the link in the file; repeats of one link point at the next occurrence.
+                // Fields are visited in page order, not file order: a field earlier in the file
+                // is found from its start again (once per field, then in order).
                 let at = source[searched_from..]
                     .find(&dest)
                     .map(|i| i + searched_from)
-                    .or_else(|| source.find(&dest))
-                    .unwrap_or(0);
-                searched_from = at + dest.len();
-                let span = at..at + dest.len();
+                    .or_else(|| source.find(&dest));
+                // A destination written with escapes (`\u0040/`) is not in the file as it reads.
+                let span = at.map_or(searched_from..searched_from, |at| at..at + dest.len());
+                searched_from = span.end;
                 match markdown::parse_record_link(&dest) {
-                    Some((target, fragment)) => {
-                        let unresolved = Diagnostic::at(
-                            file,
-                            source,
-                            span,
-                            format!("link to `{dest}`: there is no record with id `{target}`"),
-                        );
-                        links.push(RecordLink { target, fragment, unresolved });
-                    }
-                    None => errors.push(
-                        Diagnostic::at(file, source, span, format!("`{dest}` is not a record link"))
-                            .with_hint("write links to records as @/<id>, for example [see 0x204](@/remote-desktop/0x204)"),
-                    ),
+                    Some((target, fragment)) => links.push(RecordLink { target, fragment, span }),
+                    None => bad.push((span, dest)),
                 }
             }
         }
+        errors.extend(crate::diagnostic::capped(bad.into_iter(), |(span, dest)| {
+            Diagnostic::at(file, source, span, format!("`{dest}` is not a record link"))
+                .with_hint("write links to records as @/<id>, for example [see 0x204](@/remote-desktop/0x204)")
+        }));
         links
     }
 
@@ -548,7 +559,8 @@ summary = "TLS negotiation failed."
         let r = parse(&src).unwrap();
         assert_eq!(r.links.len(), 1);
         assert_eq!(r.links[0].target.as_str(), "rd/0x204");
-        assert_eq!((r.links[0].unresolved.line, r.links[0].unresolved.column), (5, 29));
+        let d = r.links[0].unresolved(Path::new("f"), &src);
+        assert_eq!((d.line, d.column), (5, 29));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::site::Site;
 const FILE: &str = "records.bin";
 /// The first bytes of the file: its format, and the version of Fixbook, whose records may be
 /// another shape.
-const MAGIC: &[u8] = concat!("fixbook-records 1 ", env!("CARGO_PKG_VERSION"), "\n").as_bytes();
+const MAGIC: &[u8] = concat!("fixbook-records 2 ", env!("CARGO_PKG_VERSION"), "\n").as_bytes();
 
 /// Where the records of the knowledge base at `root` are kept.
 pub fn path(root: &Path) -> PathBuf {

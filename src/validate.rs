@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{closest, did_you_mean, Diagnostic, Diagnostics};
+use crate::diagnostic::{capped, closest, did_you_mean, Diagnostic, Diagnostics};
 use crate::load::{Loaded, Sources};
 use crate::record::{Record, RecordId};
 use crate::site::Site;
@@ -15,38 +15,42 @@ pub fn validate(loaded: Loaded) -> Result<Site, Diagnostics> {
     let mut id_list: Vec<&str> = ids.iter().map(RecordId::as_str).collect();
     id_list.sort_unstable();
     let products: Option<Vec<&str>> = config.as_ref().map(|c| c.product_keys().collect());
-    // Diagnostics are built lazily from the record source only when a rule fails.
+    // Diagnostics are built lazily from the record source, read once, only when a rule fails;
+    // at most MAX_ERRORS_PER_FILE of each kind (each costs a pass over the text before it).
     for r in &records {
-        let source = || sources.read(&r.file);
+        let text = std::cell::OnceCell::new();
+        let source = || text.get_or_init(|| sources.read(&r.file)).as_str();
         if let Some(products) = products.as_ref().filter(|p| !p.contains(&r.product())) {
             let hint = did_you_mean(r.product(), products.iter().copied())
                 .unwrap_or_else(|| format!("known products: {}; add it under [products] in site.toml", products.join(", ")));
             errors.push(
-                Diagnostic::at(&r.file, &source(), r.product.span(), format!("unknown product `{}`", r.product()))
+                Diagnostic::at(&r.file, source(), r.product.span(), format!("unknown product `{}`", r.product()))
                     .with_hint(hint),
             );
         }
-        for related in &r.related {
-            let target = RecordId::from_reference(related.get_ref());
+        let bad_related: Vec<_> = r
+            .related
+            .iter()
+            .map(|related| (related, RecordId::from_reference(related.get_ref())))
+            .filter(|(_, target)| *target == r.id || !ids.contains(target))
+            .collect();
+        errors.extend(capped(bad_related.into_iter(), |(related, target)| {
             let (message, hint) = if target == r.id {
                 ("a record cannot be related to itself".to_string(), "remove it from `related`".to_string())
-            } else if ids.contains(&target) {
-                continue;
             } else {
                 let hint = closest(target.as_str(), id_list.iter().copied().filter(|i| *i != r.id.as_str()))
                     .map(|c| format!("did you mean `{c}`?"))
                     .unwrap_or_else(|| "a record's id is its path under content/ without .toml".into());
                 (format!("related record `{}` does not exist", related.get_ref()), hint)
             };
-            errors.push(Diagnostic::at(&r.file, &source(), related.span(), message).with_hint(hint));
-        }
-        for link in &r.links {
-            if !ids.contains(&link.target) {
-                let hint = did_you_mean(link.target.as_str(), id_list.iter().copied())
-                    .unwrap_or_else(|| "a record's id is its path under content/ without .toml".into());
-                errors.push(link.unresolved.clone().with_hint(hint));
-            }
-        }
+            Diagnostic::at(&r.file, source(), related.span(), message).with_hint(hint)
+        }));
+        let unresolved: Vec<_> = r.links.iter().filter(|link| !ids.contains(&link.target)).collect();
+        errors.extend(capped(unresolved.into_iter(), |link| {
+            let hint = did_you_mean(link.target.as_str(), id_list.iter().copied())
+                .unwrap_or_else(|| "a record's id is its path under content/ without .toml".into());
+            link.unresolved(&r.file, source()).with_hint(hint)
+        }));
     }
     errors.extend(duplicate_codes(&records, &sources));
     match config {

@@ -267,7 +267,8 @@ fn record(site: &Site, r: &Record, titles: &Titles) -> String {
                 body.push_str(&md(b));
             }
             if let Some(tip) = &s.tip {
-                let _ = write!(body, "<p><em>Tip:</em></p>{}", md(tip));
+                // Plain text on the site.
+                let _ = write!(body, "<p><em>Tip:</em> {}</p>", escape(tip));
             }
             let _ = write!(x, "<ac:task><ac:task-id>{}</ac:task-id><ac:task-status>incomplete</ac:task-status><ac:task-body>{body}</ac:task-body></ac:task>", n + 1);
         }
@@ -287,7 +288,11 @@ fn record(site: &Site, r: &Record, titles: &Titles) -> String {
             x.push_str(&macro_body("expand", Some(&q.question), &md(&q.answer)));
         }
     }
-    list(&mut x, "Takeaways", &r.takeaways);
+    // Plain text on the site.
+    if !r.takeaways.is_empty() {
+        let items: Vec<String> = r.takeaways.iter().map(|t| format!("<li>{}</li>", escape(t))).collect();
+        let _ = write!(x, "<h2>Takeaways</h2><ul>{}</ul>", items.concat());
+    }
     let related: Vec<String> = r
         .related
         .iter()

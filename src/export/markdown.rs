@@ -7,7 +7,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::{LinkForm, PageNames};
-use crate::markdown::{drop_script_links, escape_raw_html, parse_record_link, record_link_targets};
+use crate::markdown::{drop_script_links, escape_text, has_live_markup, inert, parse_record_link, record_links_at};
 use crate::record::{CalloutKind, Record};
 use crate::site::Site;
 use crate::url;
@@ -26,7 +26,13 @@ pub fn pages(site: &Site, links: LinkForm) -> Vec<(String, String)> {
         out.push((format!("{}.md", names.products[key]), product(site, key, list, &names, &link)));
     }
     for (i, r) in site.records.iter().enumerate() {
-        out.push((format!("{}.md", names.records[i]), record(site, r, &names, &link)));
+        let mut page = record(site, r, &names, &link, false);
+        // Fields are made inert one by one; the page as a whole is read again, and if markup
+        // came alive between fields, every Markdown field is written as text instead.
+        if !site.config.markdown.raw_html && has_live_markup(&page, true) {
+            page = record(site, r, &names, &link, true);
+        }
+        out.push((format!("{}.md", names.records[i]), page));
     }
     out
 }
@@ -35,16 +41,10 @@ fn product_name<'a>(site: &'a Site, key: &'a str) -> &'a str {
     site.config.product(key).map_or(key, |p| p.name.as_str())
 }
 
-/// Text that goes inside a link's or heading's brackets: `[`, `]` and `\` escaped.
+/// Plain text on one line (titles, names, the summary: what the site shows as text), for a
+/// paragraph, a heading, a table cell or a link's brackets.
 fn inline(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '[' | ']' | '\\' | '<' | '>' | '*' | '_' | '`') {
-            out.push('\\');
-        }
-        out.push(if c == '\n' { ' ' } else { c });
-    }
-    out
+    escape_text(&text.replace(['\n', '\r'], " "))
 }
 
 fn home(site: &Site, names: &PageNames, link: &dyn Fn(&str) -> String) -> String {
@@ -75,19 +75,24 @@ fn product(site: &Site, key: &str, list: &[usize], names: &PageNames, link: &dyn
     let _ = writeln!(md, "[{}]({}) › {}\n\n| Code | Problem |\n|---|---|", inline(&site.config.title), link(&names.home), inline(product_name(site, key)));
     for &i in list {
         let r = &site.records[i];
-        let _ = writeln!(md, "| [`{}`]({}) | {} |", r.code().replace('`', "'"), link(&names.records[i]), inline(&r.title).replace('|', "\\|"));
+        let _ = writeln!(md, "| [`{}`]({}) | {} |", r.code().replace('`', "'"), link(&names.records[i]), inline(&r.title));
     }
     md
 }
 
-fn record(site: &Site, r: &Record, names: &PageNames, link: &dyn Fn(&str) -> String) -> String {
+/// A record's page. Markdown fields are as inert as on the site (see [`inert`]); `all_text`
+/// writes them as plain text.
+fn record(site: &Site, r: &Record, names: &PageNames, link: &dyn Fn(&str) -> String, all_text: bool) -> String {
     let raw_html = site.config.markdown.raw_html;
     let resolve = |text: &str| {
-        let text = drop_script_links(&rewrite_links(text, site, names, link));
+        if all_text {
+            return escape_text(text);
+        }
+        let text = rewrite_links(text, site, names, link);
         if raw_html {
-            text
+            drop_script_links(&text)
         } else {
-            escape_raw_html(&text)
+            inert(&text)
         }
     };
     let product = product_name(site, r.product());
@@ -169,7 +174,8 @@ fn record(site: &Site, r: &Record, names: &PageNames, link: &dyn Fn(&str) -> Str
                 let _ = writeln!(md, "\n{}", indent(&resolve(text)));
             }
             if let Some(tip) = &s.tip {
-                let _ = writeln!(md, "\n{}", indent(&format!("*Tip:* {}", resolve(tip))));
+                // Plain text on the site.
+                let _ = writeln!(md, "\n{}", indent(&format!("*Tip:* {}", escape_text(tip))));
             }
             md.push('\n');
         }
@@ -188,7 +194,8 @@ fn record(site: &Site, r: &Record, names: &PageNames, link: &dyn Fn(&str) -> Str
             let _ = writeln!(md, "### {}\n\n{}\n", inline(&q.question), demote(&resolve(&q.answer)));
         }
     }
-    list(&mut md, "Takeaways", &r.takeaways, &resolve);
+    // Plain text on the site.
+    list(&mut md, "Takeaways", &r.takeaways, &|t: &str| escape_text(t));
     let related: Vec<String> = r
         .related
         .iter()
@@ -208,7 +215,7 @@ fn record(site: &Site, r: &Record, names: &PageNames, link: &dyn Fn(&str) -> Str
 fn front_matter(site: &Site, r: &Record, product: &str) -> String {
     let mut fm = String::from("---\n");
     let mut put = |k: &str, v: serde_json::Value| {
-        let _ = writeln!(fm, "{k}: {v}");
+        let _ = writeln!(fm, "{k}: {}", markup_free_json(&v));
     };
     put("title", json!(r.title));
     put("code", json!(r.code()));
@@ -238,6 +245,29 @@ fn front_matter(site: &Site, r: &Record, product: &str) -> String {
     fm
 }
 
+/// JSON (a YAML value) with the characters that start Markdown markup written as `\u` escapes
+/// inside strings: a renderer that does not know front matter reads it as a paragraph or a
+/// heading, and must find text there, no tag, link or image.
+fn markup_free_json(v: &serde_json::Value) -> String {
+    let json = v.to_string();
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string && !escaped && matches!(c, '<' | '>' | '&' | '[' | ']' | '(' | ')' | '!' | '*' | '_' | '`' | '~' | ':') {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+            continue;
+        }
+        if in_string && !escaped && c == '"' {
+            in_string = false;
+        } else if !in_string && c == '"' {
+            in_string = true;
+        }
+        escaped = in_string && !escaped && c == '\\';
+        out.push(c);
+    }
+    out
+}
+
 fn list(md: &mut String, heading: &str, items: &[String], resolve: &dyn Fn(&str) -> String) {
     if items.is_empty() {
         return;
@@ -249,19 +279,26 @@ fn list(md: &mut String, heading: &str, items: &[String], resolve: &dyn Fn(&str)
     md.push('\n');
 }
 
-/// `@/remote-desktop/0x204#causes` links become links to the exported page.
+/// `@/remote-desktop/0x204#causes` links become links to the exported page. One pass over
+/// the text, however many links it has.
 fn rewrite_links(text: &str, site: &Site, names: &PageNames, link: &dyn Fn(&str) -> String) -> String {
-    let mut out = text.to_string();
-    for dest in record_link_targets(text) {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (dest, span) in record_links_at(text) {
+        if span.start < at {
+            continue;
+        }
         let Some((id, fragment)) = parse_record_link(&dest) else { continue };
         let Some(page) = names.record(site, &id) else { continue };
-        let mut target = link(page);
+        out.push_str(&text[at..span.start]);
+        out.push_str(&link(page));
         if let Some(f) = fragment {
-            target.push('#');
-            target.push_str(&f);
+            out.push('#');
+            out.push_str(&f);
         }
-        out = out.replace(&format!("]({dest})"), &format!("]({target})")).replace(&format!("]({dest} "), &format!("]({target} "));
+        at = span.end;
     }
+    out.push_str(&text[at..]);
     out
 }
 

@@ -43,3 +43,8 @@ fn fuzz_regressions_analyze() {
 fn fuzz_regressions_index() {
     each("index", fixbook::fuzzing::index);
 }
+
+#[test]
+fn fuzz_regressions_export() {
+    each("export", text(fixbook::fuzzing::export));
+}

@@ -24,6 +24,7 @@ mod serve_safety;
 mod snapshots;
 mod terminal;
 mod support;
+mod text_safety;
 mod theme;
 mod watch;
 mod webdriver;

@@ -1,0 +1,9 @@
+//! Any text as a record that links to another: `@/` links, the Markdown and Confluence exports.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        fixbook::fuzzing::export(text);
+    }
+});
