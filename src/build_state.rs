@@ -77,14 +77,14 @@ pub fn path(root: &Path, out: &Path) -> PathBuf {
 impl BuildState {
     /// The state of a build of `site` into an output folder whose [`output::stamp`] is
     /// `output`, taken after it was swapped in, from `inputs` ([`inputs`] of its root).
-    pub fn new(records: RecordStates, links: LinkStyle, output: Option<output::Stamp>, pages: usize, inputs: u64) -> Option<BuildState> {
+    pub fn new(records: RecordStates, links: LinkStyle, output: output::Stamp, pages: usize, inputs: u64) -> Option<BuildState> {
         let records = records.0?;
         Some(BuildState {
             format: STATE_FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),
             links: format!("{links:?}"),
             inputs,
-            output: output?,
+            output,
             pages,
             records,
         })
@@ -111,14 +111,14 @@ impl BuildState {
         self.version == env!("CARGO_PKG_VERSION") && self.links == format!("{links:?}") && self.inputs == inputs && Some(self.output) == output
     }
 
-    /// Whether nothing the build of `root` reads changed since this state, and the output
-    /// (whose [`output::stamp`] is `output`) is as it was left, seen from the file system
-    /// alone (no record is parsed).
-    pub fn unchanged(&self, root: &Path, links: LinkStyle, output: Option<output::Stamp>, inputs: u64) -> bool {
+    /// Whether nothing the build reads changed since this state (`walked`: [`load::walk`] of
+    /// its root), and the output (whose [`output::stamp`] is `output`) is as it was left,
+    /// seen from the file system alone (no record is parsed).
+    pub fn unchanged(&self, walked: &(Vec<load::Found>, Vec<crate::diagnostic::Diagnostic>), links: LinkStyle, output: Option<output::Stamp>, inputs: u64) -> bool {
         if !self.same_build(links, output, inputs) {
             return false;
         }
-        let (found, errors) = load::walk(root);
+        let (found, errors) = walked;
         errors.is_empty()
             && found.len() == self.records.len()
             && found.iter().all(|f| self.records.get(f.id.as_str()).is_some_and(|r| Some(r.stamp) == file_stamp(&f.path)))
@@ -210,6 +210,24 @@ pub fn terms_keys(site: &Site, stamps: &[Option<FileStamp>]) -> Vec<Vec<u8>> {
             key
         })
         .collect()
+}
+
+/// Where the list of the files of the output of the build whose state is at `state` is kept:
+/// what [`output::stamp`] looks at.
+fn files_path(state: &Path) -> PathBuf {
+    state.with_extension("files")
+}
+
+/// The files (site-relative paths, one a line) the build whose state is at `state` left in
+/// its output.
+pub fn read_files(state: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(files_path(state)).ok()?;
+    Some(text.lines().map(str::to_string).collect())
+}
+
+/// Best effort: without it the next build is a full one.
+pub fn write_files(state: &Path, files: &[String]) {
+    write_cache_with(&files_path(state), &mut |out| files.iter().try_for_each(|f| writeln!(out, "{f}")));
 }
 
 /// Where the search terms of the build whose state is at `state` are kept.

@@ -26,8 +26,8 @@ pub struct DirSink {
     /// the same is left as it is, any other is unlinked before it is written, so the previous
     /// output is never written through a link.
     pub linked: bool,
-    /// What was put, when `linked`, so that the previous output's files this build no longer
-    /// makes can be told apart.
+    /// What was put: when `linked`, so that the previous output's files this build no longer
+    /// makes can be told apart; always, to list what the output holds ([`DirSink::put_paths`]).
     put: std::sync::Mutex<std::collections::HashSet<String>>,
     /// What was written, when `linked`: where the new output differs from the previous one.
     changed: std::sync::Mutex<Vec<String>>,
@@ -43,14 +43,19 @@ impl DirSink {
     pub fn written(&self) -> usize {
         self.written.load(std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// Every site-relative path put so far, the marker included.
+    pub fn put_paths(&self) -> Vec<String> {
+        self.put.lock().expect("no writer panics while holding the lock").iter().cloned().collect()
+    }
 }
 
 impl Sink for DirSink {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), FsError> {
         debug_assert!(!path.starts_with('/') && !path.split('/').any(|p| p == ".."), "{path}");
         let full = self.dir.join(path);
+        self.put.lock().expect("no writer panics while holding the lock").insert(path.to_string());
         if self.linked {
-            self.put.lock().expect("no writer panics while holding the lock").insert(path.to_string());
             // Reading a file back is far cheaper than making a new one, and most files a
             // rebuild renders again (listings, search shards) come out the same.
             if std::fs::symlink_metadata(&full).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) && std::fs::read(&full).is_ok_and(|old| old == bytes) {
@@ -770,54 +775,62 @@ fn open_lock_file(path: &Path) -> Result<(std::fs::File, String), OutputError> {
     Ok((file, text))
 }
 
-/// What an output folder holds, seen from the file system alone: how many files (and links)
-/// it has, and a digest of each one's path, size, modification time and inode. Taking it
-/// costs one `stat` per file and reads none; a file removed, added, replaced or written since
-/// changes it. Folders count only through what they hold.
+/// What an output folder holds, seen from the file system alone: how many files it has, and
+/// a digest of each file's path, size, modification time and inode and of each folder's
+/// modification time and inode. Taking it costs one `lstat` per file and folder, from a list
+/// of the files the build left (no folder is listed and no file read); a file removed,
+/// replaced or written since changes it, and so does one added (its folder's time changes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     files: u64,
     digest: u64,
 }
 
-/// The [`Stamp`] of the folder `out`; `None` when it is not a folder or cannot be read.
-pub fn stamp(out: &Path) -> Option<Stamp> {
-    if !std::fs::symlink_metadata(out).ok()?.is_dir() {
-        return None;
-    }
-    let (files, digest) = stamp_folder(out, "").ok()?;
-    Some(Stamp { files, digest })
+/// The [`Stamp`] of the folder `out` holding `files` (site-relative paths); `None` when one of
+/// them is missing, or `out` or a folder on the way is not a folder (a link, say).
+pub fn stamp(out: &Path, files: &[String]) -> Option<Stamp> {
+    stamp_files(out, files, false).map(|(stamp, _)| stamp)
 }
 
-/// Files under `dir` (at `rel` in the output) and the sum of their digests: a sum, so that
-/// the folders can be read side by side in any order.
-fn stamp_folder(dir: &Path, rel: &str) -> std::io::Result<(u64, u64)> {
+/// The [`Stamp`] of the folder `out` holding those of `files` that are there, and which those
+/// are: for a list that may name files a build removed.
+pub fn stamp_present(out: &Path, files: Vec<String>) -> Option<(Stamp, Vec<String>)> {
+    let (stamp, kept) = stamp_files(out, &files, true)?;
+    Some((stamp, files.into_iter().zip(kept).filter_map(|(f, k)| k.then_some(f)).collect()))
+}
+
+fn stamp_files(out: &Path, files: &[String], skip_missing: bool) -> Option<(Stamp, Vec<bool>)> {
     use rayon::prelude::*;
-    let (mut files, mut digest, mut folders) = (0u64, 0u64, Vec::new());
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = format!("{rel}{}", entry.file_name().to_string_lossy());
-        // The entry's own type and metadata: a link is taken as a link, not followed.
-        if entry.file_type()?.is_dir() {
-            folders.push((entry.path(), format!("{name}/")));
-            continue;
-        }
-        let m = entry.metadata()?;
+    fn key(rel: &str, m: &std::fs::Metadata) -> u64 {
         let nanos = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
         #[cfg(unix)]
-        let ino = std::os::unix::fs::MetadataExt::ino(&m);
+        let ino = std::os::unix::fs::MetadataExt::ino(m);
         #[cfg(not(unix))]
         let ino = 0u64;
-        let mut key = name.into_bytes();
-        key.push(u8::from(m.file_type().is_symlink()));
+        let mut key = rel.as_bytes().to_vec();
+        key.push(u8::from(m.is_dir()));
         key.extend_from_slice(&m.len().to_le_bytes());
         key.extend_from_slice(&nanos.to_le_bytes());
         key.extend_from_slice(&ino.to_le_bytes());
-        files += 1;
-        digest = digest.wrapping_add(crate::search::encode::fnv1a_64(&key));
+        crate::search::encode::fnv1a_64(&key)
     }
-    let below = folders.par_iter().map(|(path, rel)| stamp_folder(path, rel)).collect::<std::io::Result<Vec<_>>>()?;
-    Ok(below.into_iter().fold((files, digest), |(f, d), (bf, bd)| (f + bf, d.wrapping_add(bd))))
+    let stat = |rel: &str, folder: bool| std::fs::symlink_metadata(out.join(rel)).ok().filter(|m| if folder { m.is_dir() } else { m.is_file() }).map(|m| key(rel, &m));
+    // A sum, so that the files can be looked at side by side in any order.
+    let found: Vec<Option<u64>> = files.par_iter().with_min_len(256).map(|rel| stat(rel, false)).collect();
+    if !skip_missing && found.iter().any(Option::is_none) {
+        return None;
+    }
+    let kept: Vec<bool> = found.iter().map(Option::is_some).collect();
+    let folders: std::collections::HashSet<&str> = files
+        .iter()
+        .zip(&kept)
+        .filter(|(_, k)| **k)
+        .flat_map(|(rel, _)| Path::new(rel.as_str()).ancestors().skip(1).filter_map(|a| a.to_str()))
+        .collect();
+    let folders: Vec<&str> = folders.into_iter().collect();
+    let in_folders = folders.par_iter().with_min_len(256).map(|rel| stat(rel, true)).collect::<Option<Vec<u64>>>()?;
+    let digest = found.iter().flatten().chain(&in_folders).fold(0u64, |sum, k| sum.wrapping_add(*k));
+    Some((Stamp { files: kept.iter().filter(|k| **k).count() as u64, digest }, kept))
 }
 
 /// The folders of the knowledge base at `root` that a build reads: an output inside one
@@ -831,7 +844,8 @@ const INPUT_FOLDERS: [&str; 4] = [crate::load::CONTENT_DIR, "static", "templates
 pub fn check_location(root: &Path, out: &Path) -> Result<(), OutputError> {
     let real_out = resolve(out);
     for folder in INPUT_FOLDERS {
-        let input = root.join(folder);
+        // As the user would write it: `content`, not `./content`.
+        let input = if root == Path::new(".") { PathBuf::from(folder) } else { root.join(folder) };
         if real_out.starts_with(resolve(&input)) {
             return Err(OutputError::InsideInput { out: out.to_path_buf(), input });
         }
