@@ -13,13 +13,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::load::{self, FileStamp};
 use crate::search::encode::fnv1a_64 as hash;
-use crate::output::MARKER;
+use crate::output;
 use crate::record::Record;
 use crate::render::{LinkStyle, PageSet};
 use crate::site::Site;
 use crate::url::tag_slug;
 
-const STATE_FORMAT: u32 = 1;
+const STATE_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuildState {
@@ -29,15 +29,16 @@ pub struct BuildState {
     links: String,
     /// site.toml, templates/ and static/: a change to any is a full build.
     inputs: u64,
-    /// The output's marker file as this build left it: the output is still the one we wrote.
-    marker: (u64, u128, u64),
+    /// The output folder as this build left it: the output is still the one we wrote, not
+    /// damaged or changed by hand since.
+    output: output::Stamp,
     /// HTML pages of the site built.
     pub pages: usize,
     records: BTreeMap<String, RecordState>,
 }
 
 /// What the state says of each record, apart from the output it went to: made while the
-/// pages render, so that only the marker's stamp is left for after the swap. `None` when a
+/// pages render, so that only the output's stamp is left for after the swap. `None` when a
 /// record's file had no stamp.
 pub struct RecordStates(Option<BTreeMap<String, RecordState>>);
 
@@ -74,17 +75,16 @@ pub fn path(root: &Path, out: &Path) -> PathBuf {
 }
 
 impl BuildState {
-    /// The state of a build of `site` into `out` (whose marker must be written already) from
-    /// `inputs` ([`inputs`] of its root).
-    /// `stamps` are [`stamps`] of the site's records.
-    pub fn new(records: RecordStates, links: LinkStyle, out: &Path, pages: usize, inputs: u64) -> Option<BuildState> {
+    /// The state of a build of `site` into an output folder whose [`output::stamp`] is
+    /// `output`, taken after it was swapped in, from `inputs` ([`inputs`] of its root).
+    pub fn new(records: RecordStates, links: LinkStyle, output: output::Stamp, pages: usize, inputs: u64) -> Option<BuildState> {
         let records = records.0?;
         Some(BuildState {
             format: STATE_FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),
             links: format!("{links:?}"),
             inputs,
-            marker: marker_stamp(out)?,
+            output,
             pages,
             records,
         })
@@ -105,28 +105,30 @@ impl BuildState {
         self.records.len()
     }
 
-    /// Whether this state is of a build with these options and inputs into `out`, as the
-    /// previous build left it.
-    fn same_build(&self, links: LinkStyle, out: &Path, inputs: u64) -> bool {
-        self.version == env!("CARGO_PKG_VERSION") && self.links == format!("{links:?}") && self.inputs == inputs && Some(self.marker) == marker_stamp(out)
+    /// Whether this state is of a build with these options and inputs into an output whose
+    /// [`output::stamp`] is now `output`, as the previous build left it.
+    fn same_build(&self, links: LinkStyle, output: Option<output::Stamp>, inputs: u64) -> bool {
+        self.version == env!("CARGO_PKG_VERSION") && self.links == format!("{links:?}") && self.inputs == inputs && Some(self.output) == output
     }
 
-    /// Whether nothing the build of `root` into `out` reads changed since this state, seen
-    /// from the file system alone (no record is parsed).
-    pub fn unchanged(&self, root: &Path, links: LinkStyle, out: &Path, inputs: u64) -> bool {
-        if !self.same_build(links, out, inputs) {
+    /// Whether nothing the build reads changed since this state (`walked`: [`load::walk`] of
+    /// its root), and the output (whose [`output::stamp`] is `output`) is as it was left,
+    /// seen from the file system alone (no record is parsed).
+    pub fn unchanged(&self, walked: &(Vec<load::Found>, Vec<crate::diagnostic::Diagnostic>), links: LinkStyle, output: Option<output::Stamp>, inputs: u64) -> bool {
+        if !self.same_build(links, output, inputs) {
             return false;
         }
-        let (found, errors) = load::walk(root);
+        let (found, errors) = walked;
         errors.is_empty()
             && found.len() == self.records.len()
             && found.iter().all(|f| self.records.get(f.id.as_str()).is_some_and(|r| Some(r.stamp) == file_stamp(&f.path)))
     }
 
-    /// The pages a build of `site` into `out` must render, given that the previous build left
-    /// this state; `None` when everything must be built.
-    pub fn changed_pages(&self, site: &Site, links: LinkStyle, out: &Path, inputs: u64, stamps: &[Option<FileStamp>]) -> Option<PageSet> {
-        if !self.same_build(links, out, inputs) || self.records.len() != site.records.len() {
+    /// The pages a build of `site` into an output whose [`output::stamp`] is `output` must
+    /// render, given that the previous build left this state; `None` when everything must be
+    /// built (a damaged output is never reused).
+    pub fn changed_pages(&self, site: &Site, links: LinkStyle, output: Option<output::Stamp>, inputs: u64, stamps: &[Option<FileStamp>]) -> Option<PageSet> {
+        if !self.same_build(links, output, inputs) || self.records.len() != site.records.len() {
             return None;
         }
         let mut set = PageSet::default();
@@ -210,6 +212,24 @@ pub fn terms_keys(site: &Site, stamps: &[Option<FileStamp>]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Where the list of the files of the output of the build whose state is at `state` is kept:
+/// what [`output::stamp`] looks at.
+fn files_path(state: &Path) -> PathBuf {
+    state.with_extension("files")
+}
+
+/// The files (site-relative paths, one a line) the build whose state is at `state` left in
+/// its output.
+pub fn read_files(state: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(files_path(state)).ok()?;
+    Some(text.lines().map(str::to_string).collect())
+}
+
+/// Best effort: without it the next build is a full one.
+pub fn write_files(state: &Path, files: &[String]) {
+    write_cache_with(&files_path(state), &mut |out| files.iter().try_for_each(|f| writeln!(out, "{f}")));
+}
+
 /// Where the search terms of the build whose state is at `state` are kept.
 pub fn terms_path(state: &Path) -> PathBuf {
     state.with_extension("terms")
@@ -217,16 +237,6 @@ pub fn terms_path(state: &Path) -> PathBuf {
 
 fn file_stamp(path: &Path) -> Option<FileStamp> {
     load::file_stamp(&load::stamp(path)?)
-}
-
-fn marker_stamp(out: &Path) -> Option<(u64, u128, u64)> {
-    let m = std::fs::metadata(out.join(MARKER)).ok()?;
-    let nanos = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
-    #[cfg(unix)]
-    let ino = std::os::unix::fs::MetadataExt::ino(&m);
-    #[cfg(not(unix))]
-    let ino = 0;
-    Some((m.len(), nanos, ino))
 }
 
 /// site.toml and every file under templates/ and static/, by content.

@@ -167,12 +167,20 @@ pub fn load_site(root: &Path) -> Result<Site, BuildError> {
 /// `fixbook build`: load, validate, then render the pages and build the search index side by
 /// side into a staging folder, and swap it in.
 pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
+    output::check_location(&opts.root, &opts.out)?;
+    // Held until the build state is written: the state says what the output holds, and two
+    // builds into one output would each take the other's staging folder for abandoned.
+    let lock = output::lock(&opts.out, "fixbook build", &waiting)?;
     let started = Instant::now();
     let t = Timings::new(started);
     let state_path = build_state::path(&opts.root, &opts.out);
     let previous = if opts.clean { None } else { build_state::BuildState::read(&state_path) };
-    let inputs = build_state::inputs(&opts.root);
-    if let Some(state) = previous.as_ref().filter(|s| s.unchanged(&opts.root, opts.links, &opts.out, inputs)) {
+    // What the output holds now, against what the previous build left: a damaged output is
+    // not up to date, and its files are not reused.
+    let listed = previous.as_ref().and_then(|_| build_state::read_files(&state_path));
+    let (inputs, output_now) = rayon::join(|| build_state::inputs(&opts.root), || listed.as_deref().and_then(|files| output::stamp(&opts.out, files)));
+    let walked = previous.as_ref().map(|_| load::walk(&opts.root));
+    if let Some(state) = previous.as_ref().filter(|s| walked.as_ref().is_some_and(|w| s.unchanged(w, opts.links, output_now, inputs))) {
         return Ok(BuildSummary { records: state.records(), pages: state.pages, files: 0, rendered: 0, seconds: started.elapsed().as_secs_f64(), stages: Vec::new() });
     }
     // Kept records and terms hold whatever the build that left them was: only --clean does
@@ -197,34 +205,45 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let (site, kept_records, file_stamps) = (&site, &kept_records, &file_stamps);
     let stamps = &build_state::stamps(site, file_stamps);
     let (rendered, files, total_pages) = std::thread::scope(|scope| {
+        let listed = listed.unwrap_or_default();
         let record_states = scope.spawn(|| {
             t.time("keep records", || build_state::write_cache_with(&record_cache::path(&opts.root), &mut |out| record_cache::RecordCache::write(out, site, file_stamps, kept_records.as_ref())));
             build_state::RecordStates::new(site, stamps)
         });
-        let changed = previous.and_then(|s| s.changed_pages(site, opts.links, &opts.out, inputs, stamps));
+        let changed = previous.and_then(|s| s.changed_pages(site, opts.links, output_now, inputs, stamps));
         let terms_path = build_state::terms_path(&state_path);
         let keys = build_state::terms_keys(site, stamps);
         let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
         let terms = TermsCache { kept, keys: &keys, path: &terms_path };
         let total_pages = render::page_count(site);
-        let (rendered, files) = match changed {
-            Some(set) if set.is_empty() => (0, 0),
+        // With what the output may hold after the write: the files put, and for a build that
+        // reused the previous output, the files that one held (those removed are left out below).
+        let (rendered, files, out_files) = match changed {
+            Some(set) if set.is_empty() => (0, 0, listed),
             // Files that came out as they were are not counted: they were left alone.
             Some(set) => t.time("write", || {
-                output::publish_reusing(&opts.out, Some((search::index::DIR, &search::index::is_index_file)), |sink| {
-                    write_pages(site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms)).map(|r| (r.pages, sink.written()))
+                output::publish_reusing(&lock, Some((search::index::DIR, &search::index::is_index_file)), |sink| {
+                    let r = write_pages(site, &theme, sink, opts.links, &set, &|| {}, &t, Some(terms))?;
+                    let put = sink.put_paths();
+                    let known: std::collections::HashSet<&String> = listed.iter().collect();
+                    let new: Vec<String> = put.into_iter().filter(|p| !known.contains(p)).collect();
+                    Ok::<_, BuildError>((r.pages, sink.written(), listed.iter().cloned().chain(new).collect()))
                 })
             })?,
             None => {
                 let bar = progress_bar(opts.progress, site.records.len());
-                let r = t.time("write", || output::publish(&opts.out, |sink| write_pages(site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms))))?;
+                let (r, put) = t.time("write", || {
+                    output::publish(&lock, |sink| write_pages(site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms)).map(|r| (r, sink.put_paths())))
+                })?;
                 bar.finish_and_clear();
-                (r.pages, r.files)
+                (r.pages, r.files, put)
             }
         };
         let record_states = record_states.join().expect("keeping the records does not panic");
         t.time("keep", || {
-            if let Some(state) = build_state::BuildState::new(record_states, opts.links, &opts.out, total_pages, inputs) {
+            let Some((stamp, out_files)) = output::stamp_present(&opts.out, out_files) else { return };
+            if let Some(state) = build_state::BuildState::new(record_states, opts.links, stamp, total_pages, inputs) {
+                build_state::write_files(&state_path, &out_files);
                 state.write(&state_path);
             }
         });
@@ -232,6 +251,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     })?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(BuildSummary { records: site.records.len(), pages: total_pages, files, rendered, seconds, stages: t.into_stages() })
+}
+
+/// Said on stderr while another build holds the output: a build that waits without a word
+/// looks hung (Cargo says "Blocking waiting for file lock" for the same reason).
+pub(crate) fn waiting(message: &str) {
+    eprintln!("{message}");
 }
 
 /// The search terms an earlier build kept, and the keys of the records now: the index
@@ -344,13 +369,15 @@ pub struct ExportOptions {
 
 /// `fixbook export`: every record, product and the home page as pages of another wiki.
 pub fn export(opts: &ExportOptions) -> Result<BuildSummary, BuildError> {
+    output::check_location(&opts.root, &opts.out)?;
+    let lock = output::lock(&opts.out, "fixbook export", &waiting)?;
     let started = Instant::now();
     let site = load_site(&opts.root)?;
     let pages = match opts.format {
         ExportFormat::Markdown => export::markdown::pages(&site, opts.links),
         ExportFormat::Confluence => export::confluence::files(&site),
     };
-    output::publish(&opts.out, |sink| {
+    output::publish(&lock, |sink| {
         for (path, text) in &pages {
             sink.put(path, text.as_bytes()).map_err(OutputError::from)?;
         }

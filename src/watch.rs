@@ -5,13 +5,12 @@
 //! files that differ are written (the spare of `output::publish_reusing`), swapped in whole
 //! as every build is. A failed rebuild leaves the output as it was.
 
-use std::path::Path;
 use std::sync::mpsc::channel;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::incremental::{Files, Live, Update};
-use crate::output::{self, OutputError};
+use crate::output::{self, OutputError, OutputLock};
 use crate::serve::{burst, watch as watcher, Burst, Links};
 use crate::{BuildError, BuildOptions};
 
@@ -30,7 +29,14 @@ pub struct Rebuilt {
 
 /// Builds `opts.root` into `opts.out`, then rebuilds after every change until the watcher
 /// stops. `report` hears of every build, and of every error (the previous output stays).
+///
+/// The output's lock is held for as long as this runs, not per rebuild: each rebuild writes
+/// only what differs from what the previous one wrote, so another build into the output in
+/// between would make the next rebuild's site wrong. A build started meanwhile waits, naming
+/// this process.
 pub fn watch(opts: &BuildOptions, report: &mut dyn FnMut(Result<Rebuilt, BuildError>)) -> Result<(), BuildError> {
+    output::check_location(&opts.root, &opts.out)?;
+    let lock = output::lock(&opts.out, "fixbook build --watch", &crate::waiting)?;
     let started = Instant::now();
     // Watching from before the first build: a change made while it runs is not missed.
     let (tx, rx) = channel();
@@ -39,12 +45,12 @@ pub fn watch(opts: &BuildOptions, report: &mut dyn FnMut(Result<Rebuilt, BuildEr
     let patched_ms = ms(started);
     let mut written = live.files();
     let all: Vec<(&String, &Arc<[u8]>)> = written.iter().collect();
-    output::publish(&opts.out, |sink| crate::render::put_all(sink, &all).map_err(BuildError::from))?;
+    output::publish(&lock, |sink| crate::render::put_all(sink, &all).map_err(BuildError::from))?;
     let files = all.len();
     drop(all);
     // The spare every rebuild starts from, made now rather than by the first edit: linking
     // every file into new folders takes seconds at 10,000 records.
-    output::publish_changes(&opts.out, &[], &[])?;
+    output::publish_changes(&lock, &[], &[])?;
     report(Ok(Rebuilt { update: Update::Full, records: live.site().records.len(), files, patched_ms, swapped_ms: ms(started) }));
 
     // Events name absolute paths; compare them with the absolute root.
@@ -69,7 +75,7 @@ pub fn watch(opts: &BuildOptions, report: &mut dyn FnMut(Result<Rebuilt, BuildEr
         let patched_ms = ms(started);
         let now = live.files();
         // Against what the output holds: after a failed write, the next one catches up.
-        match write_changes(&opts.out, &written, &now) {
+        match write_changes(&lock, &written, &now) {
             Ok(files) => {
                 written = now;
                 report(Ok(Rebuilt { update, records: live.site().records.len(), files, patched_ms, swapped_ms: ms(started) }));
@@ -80,11 +86,11 @@ pub fn watch(opts: &BuildOptions, report: &mut dyn FnMut(Result<Rebuilt, BuildEr
     Ok(())
 }
 
-/// Makes the output at `out`, which holds `before`, hold `after`; returns how many files
-/// were written or removed.
-pub fn write_changes(out: &Path, before: &Files, after: &Files) -> Result<usize, OutputError> {
+/// Makes the locked output, which holds `before`, hold `after`; returns how many files were
+/// written or removed.
+pub fn write_changes(lock: &OutputLock, before: &Files, after: &Files) -> Result<usize, OutputError> {
     let (put, removed) = diff(before, after);
-    output::publish_changes(out, &put, &removed)?;
+    output::publish_changes(lock, &put, &removed)?;
     Ok(put.len() + removed.len())
 }
 

@@ -14,6 +14,7 @@ mod guide;
 mod hostile;
 mod limits;
 mod output;
+mod output_safety;
 mod paths;
 mod relevance;
 mod scaffold;
