@@ -70,7 +70,7 @@ pub fn path(root: &Path, out: &Path) -> PathBuf {
     let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
     let out = out.file_name().map_or(parent.clone(), |name| parent.join(name));
     let key = hash(out.to_string_lossy().as_bytes());
-    root.join(crate::search::engine::CACHE_DIR).join("builds").join(format!("{key:016x}.json"))
+    root.join(crate::fs::CACHE_DIR).join("builds").join(format!("{key:016x}.json"))
 }
 
 impl BuildState {
@@ -91,7 +91,7 @@ impl BuildState {
     }
 
     pub fn read(path: &Path) -> Option<BuildState> {
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok().filter(|s: &BuildState| s.format == STATE_FORMAT)
+        serde_json::from_slice(&crate::fs::read_cache_file(path)?).ok().filter(|s: &BuildState| s.format == STATE_FORMAT)
     }
 
     /// Best effort: without it the next build is a full one.
@@ -152,17 +152,15 @@ pub fn write_cache_file(path: &Path, bytes: &[u8]) {
 
 /// [`write_cache_file`] with what `write` writes, through a buffer.
 pub fn write_cache_with(path: &Path, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-        let cache = dir.parent().unwrap_or(dir);
-        if !cache.join(".gitignore").exists() {
-            let _ = std::fs::write(cache.join(".gitignore"), b"*\n");
-        }
+    if path.parent().is_none_or(|dir| crate::fs::make_cache_folder(dir).is_err()) {
+        return;
     }
     let mut tmp = path.as_os_str().to_owned();
     // Two builds of one knowledge base at once each write their own.
     tmp.push(format!(".{}.partial", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|file| {
+    // A new file, not one left under that name (it might be a link).
+    let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::File::options().write(true).create_new(true).open(&tmp).and_then(|file| {
         let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
         write(&mut buffered)?;
         buffered.flush()

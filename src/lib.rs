@@ -203,7 +203,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
         let changed = previous.and_then(|s| s.changed_pages(site, opts.links, &opts.out, inputs, stamps));
         let terms_path = build_state::terms_path(&state_path);
         let keys = build_state::terms_keys(site, stamps);
-        let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
+        let kept = if opts.clean { None } else { t.time("read terms", || fs::read_cache_file(&terms_path).and_then(|b| search::terms::Kept::decode(&b))) };
         let terms = TermsCache { kept, keys: &keys, path: &terms_path };
         let total_pages = render::page_count(site);
         let (rendered, files) = match changed {

@@ -22,7 +22,7 @@ const MAGIC: &[u8] = concat!("fixbook-records 1 ", env!("CARGO_PKG_VERSION"), "\
 
 /// Where the records of the knowledge base at `root` are kept.
 pub fn path(root: &Path) -> PathBuf {
-    root.join(crate::search::engine::CACHE_DIR).join(FILE)
+    root.join(crate::fs::CACHE_DIR).join(FILE)
 }
 
 /// One file's entry: where its record is in the file.
@@ -63,7 +63,7 @@ pub struct RecordCache {
 impl RecordCache {
     /// The cache at `root`, if there is one this version wrote.
     pub fn read(root: &Path) -> Option<RecordCache> {
-        RecordCache::from_bytes(std::fs::read(path(root)).ok()?)
+        RecordCache::from_bytes(crate::fs::read_cache_file(&path(root))?)
     }
 
     fn from_bytes(bytes: Vec<u8>) -> Option<RecordCache> {

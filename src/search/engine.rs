@@ -16,11 +16,10 @@ use super::analyze::{analyze, whole, Kind, Mode};
 use super::doc::*;
 use super::index::MIN_PREFIX_CHARS;
 use crate::config::SITE_FILE;
-use crate::fs::{self, FsError};
+use crate::fs::{self, FsError, CACHE_DIR};
 use crate::load;
 use crate::site::Site;
 
-pub const CACHE_DIR: &str = ".fixbook-cache";
 /// Bumped whenever the schema or the analysis changes, so old caches are rebuilt.
 const INDEX_FORMAT: u32 = 3;
 
@@ -143,7 +142,9 @@ pub fn open_or_build<E: From<SearchError>>(root: &Path, load_site: impl FnOnce()
     let cache = root.join(CACHE_DIR).join("search");
     let stamp = cache.join("fingerprint");
     let expected = fingerprint(root).to_string();
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == expected) {
+    // Only a cache this process could have written is opened: not one reached through a link.
+    let ours = fs::make_cache_folder(&cache).is_ok();
+    if ours && fs::read_cache_file(&stamp).is_some_and(|s| s == expected.as_bytes()) {
         if let Ok(index) = Index::open_in_dir(cache.join("index")) {
             register(&index);
             return Ok(index);
@@ -157,12 +158,10 @@ pub fn open_or_build<E: From<SearchError>>(root: &Path, load_site: impl FnOnce()
 
 fn build_index(site: &Site, cache: &Path) -> Result<Index, SearchError> {
     let dir = cache.join("index");
-    if cache.exists() {
-        fs::remove_dir_all(cache)?;
-    }
-    fs::create_dir_all(&dir)?;
-    // Keep the cache out of version control, as build tools do with their own caches.
-    fs::write(&cache.parent().unwrap_or(cache).join(".gitignore"), b"*\n")?;
+    // Checked first: the folder emptied is Fixbook's own, not one a link leads to.
+    fs::make_cache_folder(cache)?;
+    fs::remove_dir_all(cache)?;
+    fs::make_cache_folder(&dir)?;
     let fail = |source| SearchError::Index { path: dir.clone(), source };
     let (schema, f) = schema();
     let index = Index::create_in_dir(&dir, schema).map_err(fail)?;
