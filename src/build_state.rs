@@ -229,15 +229,16 @@ fn marker_stamp(out: &Path) -> Option<(u64, u128, u64)> {
 
 /// site.toml and every file under templates/ and static/, by content.
 pub fn inputs(root: &Path) -> u64 {
+    // Read as the load and the theme read them: a pipe or a link out is not read here either
+    // (the load reports it).
+    let files = crate::fs::Inputs::new(root);
     let mut all = Vec::new();
-    all.extend(std::fs::read(root.join(crate::config::SITE_FILE)).unwrap_or_default());
-    for dir in ["templates", "static"] {
-        for e in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name().into_iter().flatten() {
-            if e.file_type().is_file() {
-                all.extend(e.path().to_string_lossy().as_bytes());
-                all.push(0);
-                all.extend(std::fs::read(e.path()).unwrap_or_default());
-            }
+    all.extend(files.read(&root.join(crate::config::SITE_FILE)).unwrap_or_default());
+    for dir in [crate::theme::TEMPLATES_DIR, crate::theme::STATIC_DIR] {
+        for (_, path) in crate::theme::files_under(&root.join(dir)) {
+            all.extend(path.to_string_lossy().as_bytes());
+            all.push(0);
+            all.extend(files.read(&path).unwrap_or_default());
         }
     }
     hash(&all)

@@ -50,6 +50,92 @@ pub fn read_dir(path: &Path) -> FsResult<std::fs::ReadDir> {
     named("list", path, std::fs::read_dir(path))
 }
 
+/// Why a file of the knowledge base was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{}: {}", path.display(), self.reason())]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("{}: {}", path.display(), self.reason())]
+    Outside { path: PathBuf },
+    #[error(transparent)]
+    Fs(#[from] FsError),
+}
+
+impl InputError {
+    /// What is wrong, without the path: for a message that names the file already.
+    pub fn reason(&self) -> String {
+        match self {
+            InputError::NotRegular { kind, .. } => format!("this is not a regular file ({kind}), so it was not read"),
+            InputError::Outside { .. } => "this symbolic link points outside the knowledge base, so it was not read".into(),
+            InputError::Fs(e) => format!("cannot read it: {}", e.source),
+        }
+    }
+
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            InputError::NotRegular { .. } => Some("Fixbook reads only ordinary files: remove this one or put a file in its place"),
+            InputError::Outside { .. } => Some("Fixbook reads only files inside the knowledge base: copy the file in, or remove the link"),
+            InputError::Fs(_) => None,
+        }
+    }
+}
+
+/// The knowledge base's folder, to read its files (site.toml, records, templates, static
+/// files): only regular files are read, and only where they really are inside it, so that a
+/// link to `/proc/self/environ` is never quoted in an error and a pipe never blocks a build.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The root with every link resolved: what a file's real path must start with.
+    real: PathBuf,
+}
+
+impl Inputs {
+    pub fn new(root: &Path) -> Inputs {
+        Inputs { real: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()) }
+    }
+
+    /// Whether `path`, links followed, is inside the knowledge base.
+    pub fn contains(&self, path: &Path) -> bool {
+        std::fs::canonicalize(path).is_ok_and(|real| real.starts_with(&self.real))
+    }
+
+    /// Opens the file at `path` for reading, with its metadata, if it is a regular file inside
+    /// the knowledge base.
+    pub fn open(&self, path: &Path) -> Result<(std::fs::File, std::fs::Metadata), InputError> {
+        let fail = |source| InputError::Fs(FsError { action: "read", path: path.to_path_buf(), source });
+        let real = std::fs::canonicalize(path).map_err(fail)?;
+        if !real.starts_with(&self.real) {
+            return Err(InputError::Outside { path: path.to_path_buf() });
+        }
+        // Looked at before it is opened: opening a device can do something, and opening a
+        // pipe waits for a writer.
+        let before = std::fs::symlink_metadata(&real).map_err(fail)?;
+        if !before.is_file() {
+            return Err(InputError::NotRegular { path: path.to_path_buf(), kind: kind_of(&before) });
+        }
+        let file = open_options().open(&real).map_err(fail)?;
+        // And after: what was opened is what was looked at, even if the name was replaced by a
+        // pipe or a link in between.
+        let after = file.metadata().map_err(fail)?;
+        if !after.is_file() || !same_file(&before, &after) {
+            return Err(InputError::NotRegular { path: path.to_path_buf(), kind: kind_of(&after) });
+        }
+        Ok((file, after))
+    }
+
+    pub fn read(&self, path: &Path) -> Result<Vec<u8>, InputError> {
+        let (mut file, meta) = self.open(path)?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        named("read", path, io::Read::read_to_end(&mut file, &mut bytes))?;
+        Ok(bytes)
+    }
+
+    pub fn read_to_string(&self, path: &Path) -> Result<String, InputError> {
+        let bytes = self.read(path)?;
+        String::from_utf8(bytes).map_err(|e| InputError::Fs(FsError { action: "read", path: path.to_path_buf(), source: io::Error::new(io::ErrorKind::InvalidData, e) }))
+    }
+}
+
 /// Reading never waits (a pipe swapped in after the check) and never follows a link swapped in
 /// for the file itself.
 fn open_options() -> std::fs::OpenOptions {
@@ -58,6 +144,17 @@ fn open_options() -> std::fs::OpenOptions {
     #[cfg(target_os = "linux")]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK | libc::O_NOFOLLOW);
     options
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
 }
 
 /// "a folder", "a named pipe"...: what a file that is not a regular one is.

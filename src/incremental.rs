@@ -126,7 +126,7 @@ impl Live {
             let id = RecordId::from_relative_path(rel);
             let &i = self.site.by_id.get(&id)?;
             let old = &self.site.records[i];
-            let record = Record::from_file(&path, &old.file, id).ok()?;
+            let record = Record::from_file(&crate::fs::Inputs::new(&root), &path, &old.file, id).ok()?;
             let targets_exist = record
                 .related
                 .iter()

@@ -153,6 +153,7 @@ impl BuildError {
         match self {
             BuildError::Output(e) => e.hint(),
             BuildError::SingleFile(e) => Some(e.hint()),
+            BuildError::Theme(ThemeError::Refused(e)) => e.hint(),
             _ => None,
         }
     }

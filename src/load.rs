@@ -9,6 +9,7 @@ use walkdir::WalkDir;
 
 use crate::config::{SiteConfig, SITE_FILE};
 use crate::diagnostic::Diagnostic;
+use crate::fs::{InputError, Inputs};
 use crate::record::{Record, RecordId};
 
 pub const CONTENT_DIR: &str = "content";
@@ -42,7 +43,9 @@ pub enum Sources {
 impl Sources {
     pub fn read(&self, shown_as: &Path) -> String {
         match self {
-            Sources::Disk(root) => std::fs::read_to_string(root.join(shown_as)).unwrap_or_default(),
+            // By the same rules as the first read: a file replaced since by a link out of the
+            // knowledge base is not quoted.
+            Sources::Disk(root) => Inputs::new(root).read_to_string(&root.join(shown_as)).unwrap_or_default(),
             Sources::Memory(map) => map.get(shown_as).cloned().unwrap_or_default(),
         }
     }
@@ -155,7 +158,8 @@ type OnParsed<'a> = &'a mut dyn FnMut(&Found, &Stamp, &Parsed);
 
 fn load_with(root: &Path, kept: &dyn Kept, mut on_parsed: Option<OnParsed>) -> Loaded {
     let mut errors = Vec::new();
-    let config = match SiteConfig::from_file(&root.join(SITE_FILE), Path::new(SITE_FILE)) {
+    let inputs = Inputs::new(root);
+    let config = match SiteConfig::from_file(&inputs, &root.join(SITE_FILE), Path::new(SITE_FILE)) {
         Ok(c) => Some(c),
         Err(e) => {
             errors.extend(e);
@@ -170,7 +174,7 @@ fn load_with(root: &Path, kept: &dyn Kept, mut on_parsed: Option<OnParsed>) -> L
         .par_iter()
         .map(|f| {
             let now = stamp(&f.path);
-            let result = now.as_ref().and_then(|s| kept.parsed(f, s)).unwrap_or_else(|| Record::from_file(&f.path, &f.shown_as, f.id.clone()));
+            let result = now.as_ref().and_then(|s| kept.parsed(f, s)).unwrap_or_else(|| Record::from_file(&inputs, &f.path, &f.shown_as, f.id.clone()));
             (now, result)
         })
         .collect();
@@ -205,9 +209,9 @@ pub fn walk(root: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
         );
         return (found, errors);
     }
-    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let inside = |p: &Path| p.canonicalize().map(|c| c.starts_with(&real_root)).unwrap_or(false);
+    let inputs = Inputs::new(root);
     let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    let refused = |e: InputError, at: &Path| Diagnostic::whole_file(&shown(at), e.reason()).with_hint_opt(e.hint().map(str::to_string));
     let mut walker = WalkDir::new(&content).follow_links(true).sort_by_file_name().into_iter();
     while let Some(entry) = walker.next() {
         let entry = match entry {
@@ -225,23 +229,18 @@ pub fn walk(root: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
             continue;
         }
         let is_toml = entry.path().extension().is_some_and(|x| x == "toml");
-        if entry.path_is_symlink() && !inside(entry.path()) {
+        if entry.path_is_symlink() && !inputs.contains(entry.path()) {
             if entry.file_type().is_dir() {
                 walker.skip_current_dir();
             } else if !is_toml {
                 continue;
             }
-            errors.push(
-                Diagnostic::whole_file(&shown(entry.path()), "this symbolic link points outside the knowledge base")
-                    .with_hint("Fixbook reads only files inside the knowledge base: copy the file in, or remove the link"),
-            );
+            errors.push(refused(InputError::Outside { path: entry.path().to_path_buf() }, entry.path()));
             continue;
         }
         if is_toml && !entry.file_type().is_file() && !entry.file_type().is_dir() {
-            errors.push(
-                Diagnostic::whole_file(&shown(entry.path()), "this is not a regular file (a pipe, socket or device), so it was not read")
-                    .with_hint("records are ordinary .toml files; remove or rename this one"),
-            );
+            let kind = entry.metadata().map_or("a special file", |m| crate::fs::kind_of(&m));
+            errors.push(refused(InputError::NotRegular { path: entry.path().to_path_buf(), kind }, entry.path()));
             continue;
         }
         let path = entry.path();

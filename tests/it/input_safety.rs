@@ -1,11 +1,12 @@
-//! What a build keeps beside the knowledge base: the cache's ignore file stays inside the
-//! cache, and nothing is written or deleted through a link in its place.
+//! What a build reads from the knowledge base, and what it keeps beside it: only regular files
+//! inside the knowledge base are read, and the cache's ignore file stays inside the cache.
 
 #![cfg(unix)]
 
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::support::{fixture, fixbook, kb};
 
@@ -66,4 +67,100 @@ fn a_cache_folder_that_is_a_link_is_neither_written_through_nor_emptied() {
     let mut left: Vec<String> = walkdir::WalkDir::new(elsewhere.path()).min_depth(1).into_iter().map(|e| e.unwrap().path().strip_prefix(elsewhere.path()).unwrap().display().to_string()).collect();
     left.sort();
     assert_eq!(left, ["search", "search/keep.txt"], "nothing written or deleted through the link");
+}
+
+/// The build's errors, from the binary (the file is opened by the process that reports it).
+fn build_errors(root: &Path) -> String {
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, err) = fixbook(&["build", ".", "--out", out.path().join("public").to_str().unwrap()], root);
+    assert_eq!(code, 1, "the build fails: {err}");
+    assert!(!out.path().join("public").exists(), "a failed build writes nothing");
+    err
+}
+
+#[test]
+fn a_site_file_linked_outside_is_refused_and_never_quoted() {
+    let dir = base_kb();
+    let root = dir.path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("environ"), "API_TOKEN=hunter2-secret\n").unwrap();
+    std::fs::remove_file(root.join("site.toml")).unwrap();
+    symlink(elsewhere.path().join("environ"), root.join("site.toml")).unwrap();
+    let (_, out, err) = fixbook(&["check", "."], root);
+    for err in [build_errors(root), out + &err] {
+        assert!(!err.contains("hunter2"), "nothing of the file is shown: {err}");
+        assert!(err.contains("site.toml") && err.contains("outside the knowledge base"), "{err}");
+    }
+}
+
+/// Runs `fixbook args` in `dir`, killed after 20 s: (exit code, stdout and stderr, seconds).
+fn run_bounded(args: &[&str], dir: &Path) -> (Option<i32>, String, f64) {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fixbook")).args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut text = String::new();
+            std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut text).unwrap();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut text).unwrap();
+            return (status.code(), text, started.elapsed().as_secs_f64());
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return (None, String::new(), started.elapsed().as_secs_f64());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_site_file_that_is_a_pipe_is_an_error_not_a_hang() {
+    let dir = base_kb();
+    let root = dir.path();
+    std::fs::remove_file(root.join("site.toml")).unwrap();
+    assert!(Command::new("mkfifo").arg(root.join("site.toml")).status().unwrap().success());
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("public");
+    for args in [vec!["build", ".", "--out", out.to_str().unwrap()], vec!["check", "."]] {
+        let (code, err, seconds) = run_bounded(&args, root);
+        assert_eq!(code, Some(1), "`fixbook {}` ends with an error (after {seconds:.1} s): {err}", args[0]);
+        assert!(err.contains("site.toml") && err.contains("not a regular file"), "{err}");
+    }
+}
+
+#[test]
+fn templates_and_static_files_are_read_only_inside_the_knowledge_base() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("secret.txt"), "hunter2-secret").unwrap();
+
+    // A template linked out.
+    let dir = base_kb();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    symlink(elsewhere.path().join("secret.txt"), dir.path().join("templates/404.html")).unwrap();
+    let err = build_errors(dir.path());
+    assert!(err.contains("templates/404.html") && err.contains("outside the knowledge base"), "{err}");
+
+    // The whole static folder linked out: its files would be published.
+    let dir = base_kb();
+    symlink(elsewhere.path(), dir.path().join("static")).unwrap();
+    let err = build_errors(dir.path());
+    assert!(err.contains("static: ") && err.contains("outside the knowledge base"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+
+    // A pipe among the static files.
+    let dir = base_kb();
+    std::fs::create_dir(dir.path().join("static")).unwrap();
+    assert!(Command::new("mkfifo").arg(dir.path().join("static/pipe.css")).status().unwrap().success());
+    let (code, err, _) = run_bounded(&["build", ".", "--out", elsewhere.path().join("public").to_str().unwrap()], dir.path());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("static/pipe.css") && err.contains("not a regular file"), "{err}");
+
+    // A link that stays inside is followed.
+    let dir = base_kb();
+    std::fs::create_dir_all(dir.path().join("static/assets")).unwrap();
+    std::fs::write(dir.path().join("shared.css"), "body { color: teal }").unwrap();
+    symlink(dir.path().join("shared.css"), dir.path().join("static/assets/extra.css")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    build_into(dir.path(), &out.path().join("public")).unwrap();
+    assert_eq!(std::fs::read_to_string(out.path().join("public/assets/extra.css")).unwrap(), "body { color: teal }");
 }
