@@ -120,7 +120,7 @@ impl BuildState {
         let (found, errors) = load::walk(root);
         errors.is_empty()
             && found.len() == self.records.len()
-            && found.iter().all(|f| self.records.get(f.id.as_str()).is_some_and(|r| Some(r.stamp) == file_stamp(&f.path)))
+            && found.iter().all(|f| self.records.get(f.id.as_str()).is_some_and(|r| Some(r.stamp) == load::stamp(&f.path)))
     }
 
     /// The pages a build of `site` into `out` must render, given that the previous build left
@@ -187,8 +187,8 @@ pub fn place(r: &Record) -> u64 {
 
 /// The [`FileStamp`] of every record's file, in the site's order, from the stamps the load
 /// took (by path as shown).
-pub fn stamps(site: &Site, taken: &std::collections::HashMap<PathBuf, load::Stamp>) -> Vec<Option<FileStamp>> {
-    site.records.iter().map(|r| taken.get(&r.file).and_then(load::file_stamp)).collect()
+pub fn stamps(site: &Site, taken: &std::collections::HashMap<PathBuf, FileStamp>) -> Vec<Option<FileStamp>> {
+    site.records.iter().map(|r| taken.get(&r.file).copied()).collect()
 }
 
 /// What says a record is the one whose search terms a build kept: its id and file stamp.
@@ -198,11 +198,10 @@ pub fn terms_keys(site: &Site, stamps: &[Option<FileStamp>]) -> Vec<Vec<u8>> {
         .zip(stamps)
         .map(|(r, s)| {
             // A record without a stamp gets a key no kept terms have.
-            let (len, nanos) = s.unwrap_or((u64::MAX, u128::MAX));
+            let stamp = s.map_or([0xff; 48], |s| s.to_bytes());
             let mut key = r.id.as_str().as_bytes().to_vec();
             key.push(0);
-            key.extend_from_slice(&len.to_le_bytes());
-            key.extend_from_slice(&nanos.to_le_bytes());
+            key.extend_from_slice(&stamp);
             key
         })
         .collect()
@@ -211,10 +210,6 @@ pub fn terms_keys(site: &Site, stamps: &[Option<FileStamp>]) -> Vec<Vec<u8>> {
 /// Where the search terms of the build whose state is at `state` are kept.
 pub fn terms_path(state: &Path) -> PathBuf {
     state.with_extension("terms")
-}
-
-fn file_stamp(path: &Path) -> Option<FileStamp> {
-    load::file_stamp(&load::stamp(path)?)
 }
 
 fn marker_stamp(out: &Path) -> Option<(u64, u128, u64)> {

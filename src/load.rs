@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use walkdir::WalkDir;
 
 use crate::config::{SiteConfig, SITE_FILE};
@@ -28,7 +29,7 @@ pub struct Loaded {
     pub errors: Vec<Diagnostic>,
     pub sources: Sources,
     /// The stamp of every record file read, by the path it is shown as.
-    pub stamps: HashMap<PathBuf, Stamp>,
+    pub stamps: HashMap<PathBuf, FileStamp>,
 }
 
 /// Where record text can be read again to quote it in an error found after parsing.
@@ -82,20 +83,50 @@ pub fn load(root: &Path) -> Loaded {
     load_with(root, &NothingKept, None)
 }
 
-/// Size and modification time: a file whose stamp is unchanged is not read again.
-pub type Stamp = (u64, Option<std::time::SystemTime>);
-
-pub fn stamp(path: &Path) -> Option<Stamp> {
-    let m = std::fs::metadata(path).ok()?;
-    m.is_file().then(|| (m.len(), m.modified().ok()))
+/// What says a file is unchanged without reading it: a file whose stamp is the same is not
+/// read again, by this process or a later one. Size and modification time alone can be
+/// forged: an edit of the same length with the old time put back (`touch -r`), or a copy of
+/// the knowledge base with its cache (`cp -a`, tar, zip and `rsync -a` keep modification
+/// times). On unix the stamp also holds the inode and the status-change time, which `touch`
+/// cannot set back and which every copy or extraction makes new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub len: u64,
+    /// Nanoseconds since 1970.
+    pub modified: u128,
+    pub inode: u64,
+    /// Status change (ctime), nanoseconds since 1970; 0 where the system has none.
+    pub changed: u128,
 }
 
-/// A [`Stamp`] as numbers, to be written down and compared in a later process: size and
-/// modification time in nanoseconds since 1970 (`None` where the system gives no time).
-pub type FileStamp = (u64, u128);
+impl FileStamp {
+    /// The stamp as bytes, for a key that holds it.
+    pub fn to_bytes(&self) -> [u8; 48] {
+        let mut b = [0; 48];
+        b[..8].copy_from_slice(&self.len.to_le_bytes());
+        b[8..24].copy_from_slice(&self.modified.to_le_bytes());
+        b[24..32].copy_from_slice(&self.inode.to_le_bytes());
+        b[32..].copy_from_slice(&self.changed.to_le_bytes());
+        b
+    }
+}
 
-pub fn file_stamp(s: &Stamp) -> Option<FileStamp> {
-    Some((s.0, s.1?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()))
+/// The stamp of the regular file at `path` (links followed, as they are to read it); `None`
+/// for anything else, or where the system gives no modification time.
+pub fn stamp(path: &Path) -> Option<FileStamp> {
+    let m = std::fs::metadata(path).ok()?;
+    if !m.is_file() {
+        return None;
+    }
+    let modified = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+    #[cfg(unix)]
+    let (inode, changed) = {
+        use std::os::unix::fs::MetadataExt;
+        (m.ino(), u128::try_from(m.ctime()).unwrap_or(0) * 1_000_000_000 + u128::try_from(m.ctime_nsec()).unwrap_or(0))
+    };
+    #[cfg(not(unix))]
+    let (inode, changed) = (0, 0);
+    Some(FileStamp { len: m.len(), modified, inode, changed })
 }
 
 /// One file's parse: the record, or every error in it.
@@ -104,36 +135,36 @@ pub type Parsed = Result<Record, Vec<Diagnostic>>;
 /// Parses kept from an earlier load: a file that still has the stamp it had then is not read.
 pub trait Kept: Sync {
     /// The parse of `f` if it was kept when the file had the stamp it has `now`.
-    fn parsed(&self, f: &Found, now: &Stamp) -> Option<Parsed>;
+    fn parsed(&self, f: &Found, now: &FileStamp) -> Option<Parsed>;
 }
 
 struct NothingKept;
 
 impl Kept for NothingKept {
-    fn parsed(&self, _: &Found, _: &Stamp) -> Option<Parsed> {
+    fn parsed(&self, _: &Found, _: &FileStamp) -> Option<Parsed> {
         None
     }
 }
 
-/// What a file's parse gave, kept in memory while the file keeps its size and modification time.
+/// What a file's parse gave, kept in memory while the file keeps its [`FileStamp`].
 #[derive(Debug, Default)]
 pub struct FileCache {
-    files: HashMap<PathBuf, (Stamp, Parsed)>,
+    files: HashMap<PathBuf, (FileStamp, Parsed)>,
 }
 
 impl Kept for FileCache {
-    fn parsed(&self, f: &Found, now: &Stamp) -> Option<Parsed> {
+    fn parsed(&self, f: &Found, now: &FileStamp) -> Option<Parsed> {
         self.files.get(&f.path).filter(|(then, _)| then == now).map(|(_, result)| result.clone())
     }
 }
 
 impl FileCache {
     /// The cached stamp of a record file, if it has been parsed.
-    pub fn stamp_of(&self, path: &Path) -> Option<&Stamp> {
+    pub fn stamp_of(&self, path: &Path) -> Option<&FileStamp> {
         self.files.get(path).map(|(s, _)| s)
     }
 
-    pub fn insert(&mut self, path: PathBuf, stamp: Stamp, result: Parsed) {
+    pub fn insert(&mut self, path: PathBuf, stamp: FileStamp, result: Parsed) {
         self.files.insert(path, (stamp, result));
     }
 }
@@ -142,7 +173,7 @@ impl FileCache {
 /// `cache` is left holding this load's files.
 pub fn load_cached(root: &Path, cache: &mut FileCache) -> Loaded {
     let mut files = HashMap::new();
-    let loaded = load_with(root, &*cache, Some(&mut |f: &Found, stamp: &Stamp, result: &Parsed| {
+    let loaded = load_with(root, &*cache, Some(&mut |f: &Found, stamp: &FileStamp, result: &Parsed| {
         files.insert(f.path.clone(), (*stamp, result.clone()));
     }));
     cache.files = files;
@@ -154,7 +185,7 @@ pub fn load_kept(root: &Path, kept: &dyn Kept) -> Loaded {
     load_with(root, kept, None)
 }
 
-type OnParsed<'a> = &'a mut dyn FnMut(&Found, &Stamp, &Parsed);
+type OnParsed<'a> = &'a mut dyn FnMut(&Found, &FileStamp, &Parsed);
 
 fn load_with(root: &Path, kept: &dyn Kept, mut on_parsed: Option<OnParsed>) -> Loaded {
     let mut errors = Vec::new();
@@ -170,7 +201,7 @@ fn load_with(root: &Path, kept: &dyn Kept, mut on_parsed: Option<OnParsed>) -> L
     errors.extend(walk_errors);
     // The stamp is taken before the file is read: an edit made while it is read shows as a
     // change next time.
-    let parsed: Vec<(Option<Stamp>, Parsed)> = found
+    let parsed: Vec<(Option<FileStamp>, Parsed)> = found
         .par_iter()
         .map(|f| {
             let now = stamp(&f.path);

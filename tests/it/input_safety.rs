@@ -1,5 +1,6 @@
 //! What a build reads from the knowledge base, and what it keeps beside it: only regular files
-//! inside the knowledge base are read, and the cache's ignore file stays inside the cache.
+//! inside the knowledge base are read, the cache's ignore file stays inside the cache, and
+//! nothing taken from the cache is older or less checked than the files themselves.
 
 #![cfg(unix)]
 
@@ -163,4 +164,69 @@ fn templates_and_static_files_are_read_only_inside_the_knowledge_base() {
     let out = tempfile::tempdir().unwrap();
     build_into(dir.path(), &out.path().join("public")).unwrap();
     assert_eq!(std::fs::read_to_string(out.path().join("public/assets/extra.css")).unwrap(), "body { color: teal }");
+}
+
+/// Replaces `from` by `to` (of the same length) in `path`, and gives the file back its
+/// modification time, as `touch -r` does.
+fn edit_keeping_mtime(path: &Path, from: &str, to: &str) {
+    assert_eq!(from.len(), to.len());
+    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    std::fs::File::options().write(true).open(path).unwrap().set_modified(modified).unwrap();
+    assert_eq!(std::fs::metadata(path).unwrap().modified().unwrap(), modified);
+}
+
+fn title_of(out: &Path, page: &str) -> String {
+    let html = std::fs::read_to_string(out.join(page)).unwrap();
+    let start = html.find("<h1").unwrap();
+    html[start..start + html[start..].find("</h1>").unwrap()].to_string()
+}
+
+#[test]
+fn a_same_length_edit_with_the_old_modification_time_is_rebuilt() {
+    let dir = base_kb();
+    let root = dir.path();
+    let out = tempfile::tempdir().unwrap();
+    let (first, second) = (out.path().join("first"), out.path().join("second"));
+    build_into(root, &first).unwrap();
+    let before = title_of(&first, "rd/0xc07/index.html");
+    let file = root.join("content/rd/0xc07.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let title = text.lines().find_map(|l| l.strip_prefix("title = \"")).unwrap().trim_end_matches('"').to_string();
+    let edited: String = title.chars().rev().collect();
+    assert_ne!(title, edited);
+    edit_keeping_mtime(&file, &title, &edited);
+
+    build_into(root, &second).unwrap();
+    assert!(title_of(&second, "rd/0xc07/index.html").contains(&edited), "a new output folder shows the edit: {}", title_of(&second, "rd/0xc07/index.html"));
+    build_into(root, &first).unwrap();
+    assert!(title_of(&first, "rd/0xc07/index.html").contains(&edited), "the same output folder shows the edit (was {before})");
+}
+
+#[test]
+fn a_copied_knowledge_base_and_its_cache_publish_nothing_check_refuses() {
+    let work = tempfile::tempdir().unwrap();
+    let original = work.path().join("kb");
+    crate::support::copy_dir(&fixture("base"), &original);
+    let _ = std::fs::remove_dir_all(original.join(".fixbook-cache"));
+    build_into(&original, &work.path().join("public")).unwrap();
+    // A same-length edit that brings in a right-to-left override, modification time restored:
+    // the cache still holds the record as it was.
+    let file = original.join("content/rd/0xc07.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let title = text.lines().find_map(|l| l.strip_prefix("title = \"")).unwrap();
+    edit_keeping_mtime(&file, &format!("title = \"{}", &title[..3]), "title = \"\u{202E}");
+    // Shipped: copied with its cache, times kept (tar, zip and rsync -a do the same).
+    let copy = work.path().join("copy");
+    assert!(Command::new("cp").arg("-a").arg(&original).arg(&copy).status().unwrap().success());
+    assert!(copy.join(".fixbook-cache/records.bin").is_file(), "the cache came along");
+
+    let check = fixbook::check(&copy);
+    assert!(check.errors.iter().any(|d| d.message.contains("bidirectional control")), "check refuses it: {:?}", check.errors);
+    let err = build_into(&copy, &work.path().join("published")).expect_err("the copy's build refuses what check refuses");
+    assert!(err.contains("bidirectional control") && err.contains("content/rd/0xc07.toml"), "{err}");
+    let err = build_into(&original, &work.path().join("public")).expect_err("so does the original's");
+    assert!(err.contains("bidirectional control"), "{err}");
 }
