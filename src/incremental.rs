@@ -123,6 +123,8 @@ impl Live {
             if &now == known {
                 continue;
             }
+            // A name that is not text is the walk's to report.
+            rel.to_str()?;
             let id = RecordId::from_relative_path(rel);
             let &i = self.site.by_id.get(&id)?;
             let old = &self.site.records[i];

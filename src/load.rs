@@ -228,7 +228,8 @@ fn load_with(root: &Path, kept: &dyn Kept, mut on_parsed: Option<OnParsed>) -> L
 }
 
 /// Every `*.toml` under `content/`, sorted by id. Hidden files and folders are skipped;
-/// symbolic links are followed only while they stay inside the knowledge base.
+/// symbolic links are followed only while they stay inside the knowledge base; a record whose
+/// path is not UTF-8 is an error.
 pub fn walk(root: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
     let content = root.join(CONTENT_DIR);
     let mut found = Vec::new();
@@ -275,10 +276,18 @@ pub fn walk(root: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
             continue;
         }
         let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "toml") {
+        if !entry.file_type().is_file() || !is_toml {
             continue;
         }
         let rel = path.strip_prefix(&content).unwrap_or(path);
+        // An id is text: names that are not would all become the same U+FFFD and share one.
+        if rel.to_str().is_none() {
+            errors.push(
+                Diagnostic::whole_file(&shown(path), "the name of this record file or of a folder it is in is not valid UTF-8, so it has no id")
+                    .with_hint("rename it using UTF-8 text, for example the error code in lowercase ASCII letters, digits, - and _"),
+            );
+            continue;
+        }
         found.push(Found {
             path: path.to_path_buf(),
             shown_as: path.strip_prefix(root).unwrap_or(path).to_path_buf(),
@@ -289,5 +298,5 @@ pub fn walk(root: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.to_str().is_some_and(|n| n.starts_with('.'))
+    name.as_encoded_bytes().starts_with(b".")
 }

@@ -230,3 +230,25 @@ fn a_copied_knowledge_base_and_its_cache_publish_nothing_check_refuses() {
     let err = build_into(&original, &work.path().join("public")).expect_err("so does the original's");
     assert!(err.contains("bidirectional control"), "{err}");
 }
+
+#[test]
+fn record_names_that_are_not_utf8_are_errors() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = base_kb();
+    let rd = dir.path().join("content/rd");
+    // Both names read as `x\u{FFFD}` when made into text, so they would get one id.
+    for (name, code) in [(&b"x\xff.toml"[..], "0xa1"), (&b"x\xfe.toml"[..], "0xa2")] {
+        std::fs::write(rd.join(OsStr::from_bytes(name)), format!("code = \"{code}\"\nproduct = \"rd\"\ntitle = \"t\"\nsummary = \"s\"\n")).unwrap();
+    }
+    let folder = dir.path().join("content").join(OsStr::from_bytes(b"f\xe9"));
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("0xa3.toml"), "code = \"0xa3\"\nproduct = \"rd\"\ntitle = \"t\"\nsummary = \"s\"\n").unwrap();
+    let err = build_errors(dir.path());
+    for shown in ["content/rd/x\u{FFFD}.toml", "content/f\u{FFFD}/0xa3.toml"] {
+        let at = err.find(&format!("--> {shown}")).unwrap_or_else(|| panic!("{shown} is reported: {err}"));
+        assert!(err[..at].rsplit("error: ").next().unwrap().contains("not valid UTF-8"), "{err}");
+    }
+    assert_eq!(err.matches("--> content/rd/x\u{FFFD}.toml").count(), 2, "both files: {err}");
+    assert!(err.contains("rename"), "says what to do: {err}");
+}
