@@ -57,6 +57,9 @@ pub enum InputError {
     NotRegular { path: PathBuf, kind: &'static str },
     #[error("{}: {}", path.display(), self.reason())]
     Outside { path: PathBuf },
+    /// Made into text, such names could become one another's (both `x\u{FFFD}`).
+    #[error("{}: {}", path.display(), self.reason())]
+    NameNotText { path: PathBuf },
     #[error(transparent)]
     Fs(#[from] FsError),
 }
@@ -67,6 +70,7 @@ impl InputError {
         match self {
             InputError::NotRegular { kind, .. } => format!("this is not a regular file ({kind}), so it was not read"),
             InputError::Outside { .. } => "this symbolic link points outside the knowledge base, so it was not read".into(),
+            InputError::NameNotText { .. } => "the name of this file or of a folder it is in is not valid UTF-8, so it was not read".into(),
             InputError::Fs(e) => format!("cannot read it: {}", e.source),
         }
     }
@@ -75,6 +79,7 @@ impl InputError {
         match self {
             InputError::NotRegular { .. } => Some("Fixbook reads only ordinary files: remove this one or put a file in its place"),
             InputError::Outside { .. } => Some("Fixbook reads only files inside the knowledge base: copy the file in, or remove the link"),
+            InputError::NameNotText { .. } => Some("rename it using UTF-8 text, for example lowercase ASCII letters, digits, - and _"),
             InputError::Fs(_) => None,
         }
     }

@@ -282,10 +282,7 @@ pub fn walk(root: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
         let rel = path.strip_prefix(&content).unwrap_or(path);
         // An id is text: names that are not would all become the same U+FFFD and share one.
         if rel.to_str().is_none() {
-            errors.push(
-                Diagnostic::whole_file(&shown(path), "the name of this record file or of a folder it is in is not valid UTF-8, so it has no id")
-                    .with_hint("rename it using UTF-8 text, for example the error code in lowercase ASCII letters, digits, - and _"),
-            );
+            errors.push(refused(InputError::NameNotText { path: path.to_path_buf() }, path));
             continue;
         }
         found.push(Found {

@@ -100,7 +100,10 @@ impl Theme {
     pub fn load(site_root: &Path) -> Result<Theme, ThemeError> {
         let files = Inputs::new(site_root);
         let read = |path: &Path| {
-            files.read(path).map_err(|error| match error {
+            // Names become template names and output paths: made into text, two could be one.
+            let name_is_text = path.strip_prefix(site_root).is_ok_and(|rel| rel.to_str().is_some());
+            let read = if name_is_text { files.read(path) } else { Err(InputError::NameNotText { path: path.to_path_buf() }) };
+            read.map_err(|error| match error {
                 InputError::Fs(e) => ThemeError::Fs(e),
                 refused => ThemeError::Refused(refused),
             })

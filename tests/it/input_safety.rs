@@ -252,3 +252,17 @@ fn record_names_that_are_not_utf8_are_errors() {
     assert_eq!(err.matches("--> content/rd/x\u{FFFD}.toml").count(), 2, "both files: {err}");
     assert!(err.contains("rename"), "says what to do: {err}");
 }
+
+#[test]
+fn static_and_template_names_that_are_not_utf8_are_errors() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = base_kb();
+    std::fs::create_dir_all(dir.path().join("static/img")).unwrap();
+    // Both would be published as img/a\u{FFFD}.svg, one over the other.
+    for name in [&b"a\xff.svg"[..], &b"a\xfe.svg"[..]] {
+        std::fs::write(dir.path().join("static/img").join(OsStr::from_bytes(name)), "<svg/>").unwrap();
+    }
+    let err = build_errors(dir.path());
+    assert!(err.contains("static/img/a\u{FFFD}.svg") && err.contains("not valid UTF-8") && err.contains("rename"), "{err}");
+}
