@@ -1,6 +1,6 @@
 //! `fixbook search`: the knowledge base searched with tantivy, using the shared analyzer as
 //! its tokenizer. The index lives in `<kb>/.fixbook-cache/search/` and is rebuilt only when a
-//! record file, `site.toml` or Fixbook itself changes.
+//! record file, `site.toml` or Fixbook itself changes (by [`load::FileStamp`]).
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -129,10 +129,9 @@ pub fn fingerprint(root: &Path) -> u64 {
     files.push(root.join(SITE_FILE));
     for f in files {
         f.hash(&mut h);
-        if let Ok(m) = std::fs::metadata(&f) {
-            m.len().hash(&mut h);
-            m.modified().ok().hash(&mut h);
-        }
+        // The stamp the build's caches trust: size and modification time alone miss an edit
+        // with its old time put back.
+        load::stamp(&f).map(|s| s.to_bytes()).hash(&mut h);
     }
     h.finish()
 }

@@ -266,3 +266,17 @@ fn static_and_template_names_that_are_not_utf8_are_errors() {
     let err = build_errors(dir.path());
     assert!(err.contains("static/img/a\u{FFFD}.svg") && err.contains("not valid UTF-8") && err.contains("rename"), "{err}");
 }
+
+#[test]
+fn search_sees_a_same_length_edit_with_the_old_modification_time() {
+    let dir = base_kb();
+    let root = dir.path();
+    let (code, first, err) = fixbook(&["search", ".", "0xc07", "--json"], root);
+    assert_eq!(code, 0, "{err}");
+    let file = root.join("content/rd/0xc07.toml");
+    let new_word = "zqxjkz";
+    edit_keeping_mtime(&file, "title = \"Remote", &format!("title = \"{new_word}"));
+    let (code, hits, err) = fixbook(&["search", ".", new_word, "--json"], root);
+    assert_eq!(code, 0, "{err}");
+    assert!(hits.contains("rd/0xc07"), "the index was made again from the edited file: {hits} (before the edit: {first})");
+}
