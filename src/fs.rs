@@ -90,13 +90,42 @@ impl InputError {
 /// link to `/proc/self/environ` is never quoted in an error and a pipe never blocks a build.
 #[derive(Debug, Clone)]
 pub struct Inputs {
+    /// The root as the caller names it: the files read are named from it.
+    given: PathBuf,
     /// The root with every link resolved: what a file's real path must start with.
     real: PathBuf,
 }
 
 impl Inputs {
     pub fn new(root: &Path) -> Inputs {
-        Inputs { real: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()) }
+        Inputs { given: root.to_path_buf(), real: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()) }
+    }
+
+    /// Where `path` really is, and what it is when that was found without following a link.
+    /// A path named from the root with no link below it is the real root and the same names,
+    /// found by looking at each name below the root (three for a record, `content/p/x.toml`,
+    /// where resolving the whole path looks at every folder from `/`).
+    fn real_path(&self, path: &Path) -> io::Result<(PathBuf, Option<std::fs::Metadata>)> {
+        if let Ok(rel) = path.strip_prefix(&self.given) {
+            let (mut at, mut real, mut last) = (self.given.clone(), self.real.clone(), None);
+            for part in rel.components() {
+                let std::path::Component::Normal(name) = part else { return Ok((std::fs::canonicalize(path)?, None)) };
+                at.push(name);
+                real.push(name);
+                let meta = std::fs::symlink_metadata(&at)?;
+                if meta.file_type().is_symlink() {
+                    return Ok((std::fs::canonicalize(path)?, None));
+                }
+                last = Some(meta);
+            }
+            return Ok((real, last));
+        }
+        Ok((std::fs::canonicalize(path)?, None))
+    }
+
+    /// The root as given to [`Inputs::new`].
+    pub fn root(&self) -> &Path {
+        &self.given
     }
 
     /// Whether `path`, links followed, is inside the knowledge base.
@@ -108,13 +137,16 @@ impl Inputs {
     /// the knowledge base.
     pub fn open(&self, path: &Path) -> Result<(std::fs::File, std::fs::Metadata), InputError> {
         let fail = |source| InputError::Fs(FsError { action: "read", path: path.to_path_buf(), source });
-        let real = std::fs::canonicalize(path).map_err(fail)?;
+        let (real, seen) = self.real_path(path).map_err(fail)?;
         if !real.starts_with(&self.real) {
             return Err(InputError::Outside { path: path.to_path_buf() });
         }
         // Looked at before it is opened: opening a device can do something, and opening a
         // pipe waits for a writer.
-        let before = std::fs::symlink_metadata(&real).map_err(fail)?;
+        let before = match seen {
+            Some(meta) => meta,
+            None => std::fs::symlink_metadata(&real).map_err(fail)?,
+        };
         if !before.is_file() {
             return Err(InputError::NotRegular { path: path.to_path_buf(), kind: kind_of(&before) });
         }

@@ -381,7 +381,7 @@ pub fn check(root: &Path) -> CheckReport {
         Err(BuildError::Invalid(errors)) => CheckReport { errors, findings: Vec::new(), records: 0 },
         Err(other) => unreachable!("loading reports only input errors: {other}"),
         Ok(site) => {
-            let findings = check::lint(&site, &load::Sources::Disk(root.to_path_buf()), check::today());
+            let findings = check::lint(&site, &load::Sources::Disk(fs::Inputs::new(root)), check::today());
             CheckReport { errors: Diagnostics::default(), findings, records: site.records.len() }
         }
     }

@@ -35,8 +35,8 @@ pub struct Loaded {
 /// Where record text can be read again to quote it in an error found after parsing.
 #[derive(Debug)]
 pub enum Sources {
-    /// Files under this knowledge-base root.
-    Disk(PathBuf),
+    /// Files of this knowledge base.
+    Disk(Inputs),
     /// Texts by the path they are shown as (tests, previews).
     Memory(HashMap<PathBuf, String>),
 }
@@ -46,7 +46,7 @@ impl Sources {
         match self {
             // By the same rules as the first read: a file replaced since by a link out of the
             // knowledge base is not quoted.
-            Sources::Disk(root) => Inputs::new(root).read_to_string(&root.join(shown_as)).unwrap_or_default(),
+            Sources::Disk(files) => files.read_to_string(&files.root().join(shown_as)).unwrap_or_default(),
             Sources::Memory(map) => map.get(shown_as).cloned().unwrap_or_default(),
         }
     }
@@ -224,7 +224,7 @@ fn load_with(root: &Path, kept: &dyn Kept, mut on_parsed: Option<OnParsed>) -> L
         }
     }
     let ids = found.into_iter().map(|f| f.id).collect();
-    Loaded { root: root.to_path_buf(), config, records, ids, errors, sources: Sources::Disk(root.to_path_buf()), stamps }
+    Loaded { root: root.to_path_buf(), config, records, ids, errors, sources: Sources::Disk(inputs), stamps }
 }
 
 /// Every `*.toml` under `content/`, sorted by id. Hidden files and folders are skipped;
