@@ -71,7 +71,7 @@ pub fn path(root: &Path, out: &Path) -> PathBuf {
     let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
     let out = out.file_name().map_or(parent.clone(), |name| parent.join(name));
     let key = hash(out.to_string_lossy().as_bytes());
-    root.join(crate::search::engine::CACHE_DIR).join("builds").join(format!("{key:016x}.json"))
+    root.join(crate::fs::CACHE_DIR).join("builds").join(format!("{key:016x}.json"))
 }
 
 impl BuildState {
@@ -91,7 +91,7 @@ impl BuildState {
     }
 
     pub fn read(path: &Path) -> Option<BuildState> {
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok().filter(|s: &BuildState| s.format == STATE_FORMAT)
+        serde_json::from_slice(&crate::fs::read_cache_file(path)?).ok().filter(|s: &BuildState| s.format == STATE_FORMAT)
     }
 
     /// Best effort: without it the next build is a full one.
@@ -121,7 +121,7 @@ impl BuildState {
         let (found, errors) = walked;
         errors.is_empty()
             && found.len() == self.records.len()
-            && found.iter().all(|f| self.records.get(f.id.as_str()).is_some_and(|r| Some(r.stamp) == file_stamp(&f.path)))
+            && found.iter().all(|f| self.records.get(f.id.as_str()).is_some_and(|r| Some(r.stamp) == load::stamp(&f.path)))
     }
 
     /// The pages a build of `site` into an output whose [`output::stamp`] is `output` must
@@ -154,17 +154,15 @@ pub fn write_cache_file(path: &Path, bytes: &[u8]) {
 
 /// [`write_cache_file`] with what `write` writes, through a buffer.
 pub fn write_cache_with(path: &Path, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-        let cache = dir.parent().unwrap_or(dir);
-        if !cache.join(".gitignore").exists() {
-            let _ = std::fs::write(cache.join(".gitignore"), b"*\n");
-        }
+    if path.parent().is_none_or(|dir| crate::fs::make_cache_folder(dir).is_err()) {
+        return;
     }
     let mut tmp = path.as_os_str().to_owned();
     // Two builds of one knowledge base at once each write their own.
     tmp.push(format!(".{}.partial", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|file| {
+    // A new file, not one left under that name (it might be a link).
+    let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::File::options().write(true).create_new(true).open(&tmp).and_then(|file| {
         let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
         write(&mut buffered)?;
         buffered.flush()
@@ -191,8 +189,8 @@ pub fn place(r: &Record) -> u64 {
 
 /// The [`FileStamp`] of every record's file, in the site's order, from the stamps the load
 /// took (by path as shown).
-pub fn stamps(site: &Site, taken: &std::collections::HashMap<PathBuf, load::Stamp>) -> Vec<Option<FileStamp>> {
-    site.records.iter().map(|r| taken.get(&r.file).and_then(load::file_stamp)).collect()
+pub fn stamps(site: &Site, taken: &std::collections::HashMap<PathBuf, FileStamp>) -> Vec<Option<FileStamp>> {
+    site.records.iter().map(|r| taken.get(&r.file).copied()).collect()
 }
 
 /// What says a record is the one whose search terms a build kept: its id and file stamp.
@@ -202,11 +200,10 @@ pub fn terms_keys(site: &Site, stamps: &[Option<FileStamp>]) -> Vec<Vec<u8>> {
         .zip(stamps)
         .map(|(r, s)| {
             // A record without a stamp gets a key no kept terms have.
-            let (len, nanos) = s.unwrap_or((u64::MAX, u128::MAX));
+            let stamp = s.map_or([0xff; 48], |s| s.to_bytes());
             let mut key = r.id.as_str().as_bytes().to_vec();
             key.push(0);
-            key.extend_from_slice(&len.to_le_bytes());
-            key.extend_from_slice(&nanos.to_le_bytes());
+            key.extend_from_slice(&stamp);
             key
         })
         .collect()
@@ -235,21 +232,18 @@ pub fn terms_path(state: &Path) -> PathBuf {
     state.with_extension("terms")
 }
 
-fn file_stamp(path: &Path) -> Option<FileStamp> {
-    load::file_stamp(&load::stamp(path)?)
-}
-
 /// site.toml and every file under templates/ and static/, by content.
 pub fn inputs(root: &Path) -> u64 {
+    // Read as the load and the theme read them: a pipe or a link out is not read here either
+    // (the load reports it).
+    let files = crate::fs::Inputs::new(root);
     let mut all = Vec::new();
-    all.extend(std::fs::read(root.join(crate::config::SITE_FILE)).unwrap_or_default());
-    for dir in ["templates", "static"] {
-        for e in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name().into_iter().flatten() {
-            if e.file_type().is_file() {
-                all.extend(e.path().to_string_lossy().as_bytes());
-                all.push(0);
-                all.extend(std::fs::read(e.path()).unwrap_or_default());
-            }
+    all.extend(files.read(&root.join(crate::config::SITE_FILE)).unwrap_or_default());
+    for dir in [crate::theme::TEMPLATES_DIR, crate::theme::STATIC_DIR] {
+        for (_, path) in crate::theme::files_under(&root.join(dir)) {
+            all.extend(path.to_string_lossy().as_bytes());
+            all.push(0);
+            all.extend(files.read(&path).unwrap_or_default());
         }
     }
     hash(&all)

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
+use crate::fs::{InputError, Inputs};
 use crate::schema;
 
 pub const SITE_FILE: &str = "site.toml";
@@ -106,10 +107,15 @@ pub struct MarkdownOptions {
 }
 
 impl SiteConfig {
-    pub fn from_file(path: &Path, shown_as: &Path) -> Result<SiteConfig, Vec<Diagnostic>> {
-        let source = std::fs::read_to_string(path).map_err(|e| {
-            vec![Diagnostic::whole_file(shown_as, format!("cannot read the site file: {e}"))
-                .with_hint("every knowledge base has a site.toml at its root; see docs/record-format.md")]
+    /// Reads and parses the site file at `path`, a file of the knowledge base `inputs`.
+    pub fn from_file(inputs: &Inputs, path: &Path, shown_as: &Path) -> Result<SiteConfig, Vec<Diagnostic>> {
+        let source = inputs.read_to_string(path).map_err(|e| {
+            let hint = e.hint().unwrap_or("every knowledge base has a site.toml at its root; see docs/record-format.md");
+            let message = match &e {
+                InputError::Fs(e) => format!("cannot read the site file: {}", e.source),
+                refused => refused.reason(),
+            };
+            vec![Diagnostic::whole_file(shown_as, message).with_hint(hint)]
         })?;
         SiteConfig::parse(shown_as, &source)
     }

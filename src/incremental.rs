@@ -1,5 +1,5 @@
 //! A site kept in memory and brought up to date after a change, redoing only what the change
-//! affects. Parsed records are kept per file (by size and modification time). An edit that
+//! affects. Parsed records are kept per file (by its [`load::FileStamp`]). An edit that
 //! keeps a record's id, product, code and tags re-renders only the pages that show the record:
 //! its own page and, when what its card shows changed (title, summary, severity, date), the
 //! pages listing it. Anything else (a record added, removed or moved, site.toml, the theme, an
@@ -97,7 +97,7 @@ impl Live {
 
     /// The records that changed, when every change is an edit a patch can take: `None` when
     /// the whole pipeline must run.
-    fn edits(&self, changed: &[PathBuf]) -> Option<Vec<(usize, PathBuf, load::Stamp, Record)>> {
+    fn edits(&self, changed: &[PathBuf]) -> Option<Vec<(usize, PathBuf, load::FileStamp, Record)>> {
         if changed.is_empty() {
             return None;
         }
@@ -123,10 +123,12 @@ impl Live {
             if &now == known {
                 continue;
             }
+            // A name that is not text is the walk's to report.
+            rel.to_str()?;
             let id = RecordId::from_relative_path(rel);
             let &i = self.site.by_id.get(&id)?;
             let old = &self.site.records[i];
-            let record = Record::from_file(&path, &old.file, id).ok()?;
+            let record = Record::from_file(&crate::fs::Inputs::new(&root), &path, &old.file, id).ok()?;
             let targets_exist = record
                 .related
                 .iter()
@@ -141,7 +143,7 @@ impl Live {
         Some(edits)
     }
 
-    fn patch(&mut self, edits: Vec<(usize, PathBuf, load::Stamp, Record)>) -> Result<Update, BuildError> {
+    fn patch(&mut self, edits: Vec<(usize, PathBuf, load::FileStamp, Record)>) -> Result<Update, BuildError> {
         let mut undo = Vec::with_capacity(edits.len());
         for (i, path, stamp, record) in edits {
             self.cache.insert(path, stamp, Ok(record.clone()));

@@ -154,6 +154,7 @@ impl BuildError {
         match self {
             BuildError::Output(e) => e.hint(),
             BuildError::SingleFile(e) => Some(e.hint()),
+            BuildError::Theme(ThemeError::Refused(e)) => e.hint(),
             _ => None,
         }
     }
@@ -213,7 +214,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
         let changed = previous.and_then(|s| s.changed_pages(site, opts.links, output_now, inputs, stamps));
         let terms_path = build_state::terms_path(&state_path);
         let keys = build_state::terms_keys(site, stamps);
-        let kept = if opts.clean { None } else { t.time("read terms", || std::fs::read(&terms_path).ok().and_then(|b| search::terms::Kept::decode(&b))) };
+        let kept = if opts.clean { None } else { t.time("read terms", || fs::read_cache_file(&terms_path).and_then(|b| search::terms::Kept::decode(&b))) };
         let terms = TermsCache { kept, keys: &keys, path: &terms_path };
         let total_pages = render::page_count(site);
         // With what the output may hold after the write: the files put, and for a build that
@@ -408,7 +409,7 @@ pub fn check(root: &Path) -> CheckReport {
         Err(BuildError::Invalid(errors)) => CheckReport { errors, findings: Vec::new(), records: 0 },
         Err(other) => unreachable!("loading reports only input errors: {other}"),
         Ok(site) => {
-            let findings = check::lint(&site, &load::Sources::Disk(root.to_path_buf()), check::today());
+            let findings = check::lint(&site, &load::Sources::Disk(fs::Inputs::new(root)), check::today());
             CheckReport { errors: Diagnostics::default(), findings, records: site.records.len() }
         }
     }

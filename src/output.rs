@@ -836,7 +836,7 @@ fn stamp_files(out: &Path, files: &[String], skip_missing: bool) -> Option<(Stam
 /// The folders of the knowledge base at `root` that a build reads: an output inside one
 /// would be read back as input (`build --watch` would rebuild forever; static/ would copy
 /// the old site into the new one).
-const INPUT_FOLDERS: [&str; 4] = [crate::load::CONTENT_DIR, "static", "templates", crate::search::engine::CACHE_DIR];
+const INPUT_FOLDERS: [&str; 4] = [crate::load::CONTENT_DIR, "static", "templates", crate::fs::CACHE_DIR];
 
 /// Refuses an output at `out` inside a folder the build of `root` reads, or holding `root`,
 /// however the paths are spelled: they are compared with `..` and the links of the parts that

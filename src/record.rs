@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub use crate::spanned::Spanned;
 
 use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::fs::{InputError, Inputs};
 use crate::schema;
 use crate::markdown;
 
@@ -290,16 +291,28 @@ const MAX_SLUG: usize = 120;
 pub const MAX_RECORD_BYTES: u64 = 8 << 20;
 
 impl Record {
-    /// Reads and parses the record at `path`; `id` and `shown_as` come from the walk.
-    pub fn from_file(path: &Path, shown_as: &Path, id: RecordId) -> Result<Record, Vec<Diagnostic>> {
-        // Checked before reading, so a huge file costs no memory.
-        if let Ok(size) = std::fs::metadata(path).map(|m| m.len()) {
-            if size > MAX_RECORD_BYTES {
-                return Err(vec![Diagnostic::whole_file(shown_as, format!("the record is {:.1} MiB; records are limited to {} MiB", size as f64 / 1048576.0, MAX_RECORD_BYTES >> 20))
-                    .with_hint("a record this large is usually a pasted log or dump: keep the findings in the record and link to the file")]);
-            }
+    /// Reads and parses the record at `path`, a file of the knowledge base `inputs`; `id` and
+    /// `shown_as` come from the walk.
+    pub fn from_file(inputs: &Inputs, path: &Path, shown_as: &Path, id: RecordId) -> Result<Record, Vec<Diagnostic>> {
+        let cannot_read = |e: &dyn std::fmt::Display| vec![Diagnostic::whole_file(shown_as, format!("cannot read the record: {e}"))];
+        let (file, meta) = inputs.open(path).map_err(|e| match e {
+            InputError::Fs(e) => cannot_read(&e.source),
+            refused => vec![Diagnostic::whole_file(shown_as, refused.reason()).with_hint_opt(refused.hint().map(str::to_string))],
+        })?;
+        let too_large = |size: u64| {
+            vec![Diagnostic::whole_file(shown_as, format!("the record is {:.1} MiB; records are limited to {} MiB", size as f64 / 1048576.0, MAX_RECORD_BYTES >> 20))
+                .with_hint("a record this large is usually a pasted log or dump: keep the findings in the record and link to the file")]
+        };
+        // Checked before reading, so a huge file costs no memory; and the read stops at the
+        // limit, should the file grow meanwhile.
+        if meta.len() > MAX_RECORD_BYTES {
+            return Err(too_large(meta.len()));
         }
-        let bytes = std::fs::read(path).map_err(|e| vec![Diagnostic::whole_file(shown_as, format!("cannot read the record: {e}"))])?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_RECORD_BYTES + 1), &mut bytes).map_err(|e| cannot_read(&e))?;
+        if bytes.len() as u64 > MAX_RECORD_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
         let source = String::from_utf8(bytes).map_err(|e| {
             // Located at the first bad byte, with the valid text before it for the line.
             let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];

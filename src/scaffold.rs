@@ -72,7 +72,7 @@ pub fn new_record(root: &Path, product: &str, code: &str) -> Result<PathBuf, Sca
     if !site_file.is_file() {
         return Err(ScaffoldError::NoSite(root.to_path_buf()));
     }
-    let config = SiteConfig::from_file(&site_file, Path::new(SITE_FILE))
+    let config = SiteConfig::from_file(&crate::fs::Inputs::new(root), &site_file, Path::new(SITE_FILE))
         .map_err(|errors| ScaffoldError::BadSite(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")))?;
     if config.product(product).is_none() {
         let known: Vec<String> = config.product_keys().map(str::to_string).collect();

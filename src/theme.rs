@@ -10,7 +10,7 @@ use std::path::Path;
 use tera::Tera;
 use walkdir::WalkDir;
 
-use crate::fs::{self, FsError};
+use crate::fs::{FsError, InputError, Inputs};
 
 /// Template names: the pages Fixbook renders.
 pub mod names {
@@ -69,6 +69,9 @@ pub const STATIC_DIR: &str = "static";
 pub enum ThemeError {
     #[error(transparent)]
     Fs(#[from] FsError),
+    /// A link out of the knowledge base, a pipe...
+    #[error(transparent)]
+    Refused(InputError),
     #[error("template {name} (from {origin}) is not valid: {detail}")]
     Template { name: String, origin: String, detail: String },
 }
@@ -95,15 +98,31 @@ pub const LISTING_TEMPLATES: [&str; 4] = [names::BASE, names::MACROS, names::PRO
 impl Theme {
     /// The default theme with the overrides found in `site_root` (if any).
     pub fn load(site_root: &Path) -> Result<Theme, ThemeError> {
+        let files = Inputs::new(site_root);
+        let read = |path: &Path| {
+            // Names become template names and output paths: made into text, two could be one.
+            let name_is_text = path.strip_prefix(site_root).is_ok_and(|rel| rel.to_str().is_some());
+            let read = if name_is_text { files.read(path) } else { Err(InputError::NameNotText { path: path.to_path_buf() }) };
+            read.map_err(|error| match error {
+                InputError::Fs(e) => ThemeError::Fs(e),
+                refused => ThemeError::Refused(refused),
+            })
+        };
         let mut templates: BTreeMap<String, (String, String)> = BTreeMap::new();
         for (name, text) in DEFAULT_TEMPLATES {
             let text = unindent(text);
             templates.insert(format!("default/{name}"), (text.clone(), "the default theme".into()));
             templates.insert(name.to_string(), (text, "the default theme".into()));
         }
+        // A folder linked out would bring in whatever it leads to.
+        for dir in [TEMPLATES_DIR, STATIC_DIR].map(|d| site_root.join(d)) {
+            if dir.exists() && !files.contains(&dir) {
+                return Err(ThemeError::Refused(InputError::Outside { path: dir }));
+            }
+        }
         let (mut compiled_record, mut compiled_listings) = (true, true);
         for (name, path) in files_under(&site_root.join(TEMPLATES_DIR)) {
-            let text = fs::read_to_string(&path)?;
+            let text = String::from_utf8(read(&path)?).map_err(|e| FsError { action: "read", path: path.clone(), source: std::io::Error::new(std::io::ErrorKind::InvalidData, e) })?;
             let overrides = |templates: &[&str]| templates.iter().any(|t| name == *t || name.strip_prefix("default/") == Some(*t));
             compiled_record &= !overrides(&RECORD_TEMPLATES);
             compiled_listings &= !overrides(&LISTING_TEMPLATES);
@@ -122,14 +141,16 @@ impl Theme {
         let mut assets: BTreeMap<String, Vec<u8>> =
             DEFAULT_ASSETS.iter().map(|(p, b)| (p.to_string(), b.to_vec())).collect();
         for (rel, path) in files_under(&site_root.join(STATIC_DIR)) {
-            assets.insert(rel, fs::read(&path)?);
+            assets.insert(rel, read(&path)?);
         }
         Ok(Theme { tera, assets, compiled_record, compiled_listings })
     }
 }
 
-/// Files under `dir` (hidden ones skipped) as (`a/b.ext`, full path), sorted.
-fn files_under(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
+/// Files under `dir` (hidden ones skipped) as (`a/b.ext`, full path), sorted: every entry
+/// but folders, so that a link or a pipe among them is read (or refused) as a file of the
+/// knowledge base rather than silently left out.
+pub fn files_under(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
     if !dir.is_dir() {
         return Vec::new();
     }
@@ -138,7 +159,7 @@ fn files_under(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
+        .filter(|e| e.depth() > 0 && !e.file_type().is_dir())
         .filter_map(|e| {
             let rel = e.path().strip_prefix(dir).ok()?;
             let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();

@@ -1,6 +1,6 @@
 //! `fixbook search`: the knowledge base searched with tantivy, using the shared analyzer as
 //! its tokenizer. The index lives in `<kb>/.fixbook-cache/search/` and is rebuilt only when a
-//! record file, `site.toml` or Fixbook itself changes.
+//! record file, `site.toml` or Fixbook itself changes (by [`load::FileStamp`]).
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -16,11 +16,10 @@ use super::analyze::{analyze, whole, Kind, Mode};
 use super::doc::*;
 use super::index::MIN_PREFIX_CHARS;
 use crate::config::SITE_FILE;
-use crate::fs::{self, FsError};
+use crate::fs::{self, FsError, CACHE_DIR};
 use crate::load;
 use crate::site::Site;
 
-pub const CACHE_DIR: &str = ".fixbook-cache";
 /// Bumped whenever the schema or the analysis changes, so old caches are rebuilt.
 const INDEX_FORMAT: u32 = 3;
 
@@ -130,10 +129,9 @@ pub fn fingerprint(root: &Path) -> u64 {
     files.push(root.join(SITE_FILE));
     for f in files {
         f.hash(&mut h);
-        if let Ok(m) = std::fs::metadata(&f) {
-            m.len().hash(&mut h);
-            m.modified().ok().hash(&mut h);
-        }
+        // The stamp the build's caches trust: size and modification time alone miss an edit
+        // with its old time put back.
+        load::stamp(&f).map(|s| s.to_bytes()).hash(&mut h);
     }
     h.finish()
 }
@@ -143,7 +141,9 @@ pub fn open_or_build<E: From<SearchError>>(root: &Path, load_site: impl FnOnce()
     let cache = root.join(CACHE_DIR).join("search");
     let stamp = cache.join("fingerprint");
     let expected = fingerprint(root).to_string();
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == expected) {
+    // Only a cache this process could have written is opened: not one reached through a link.
+    let ours = fs::make_cache_folder(&cache).is_ok();
+    if ours && fs::read_cache_file(&stamp).is_some_and(|s| s == expected.as_bytes()) {
         if let Ok(index) = Index::open_in_dir(cache.join("index")) {
             register(&index);
             return Ok(index);
@@ -157,12 +157,10 @@ pub fn open_or_build<E: From<SearchError>>(root: &Path, load_site: impl FnOnce()
 
 fn build_index(site: &Site, cache: &Path) -> Result<Index, SearchError> {
     let dir = cache.join("index");
-    if cache.exists() {
-        fs::remove_dir_all(cache)?;
-    }
-    fs::create_dir_all(&dir)?;
-    // Keep the cache out of version control, as build tools do with their own caches.
-    fs::write(&cache.parent().unwrap_or(cache).join(".gitignore"), b"*\n")?;
+    // Checked first: the folder emptied is Fixbook's own, not one a link leads to.
+    fs::make_cache_folder(cache)?;
+    fs::remove_dir_all(cache)?;
+    fs::make_cache_folder(&dir)?;
     let fail = |source| SearchError::Index { path: dir.clone(), source };
     let (schema, f) = schema();
     let index = Index::create_in_dir(&dir, schema).map_err(fail)?;

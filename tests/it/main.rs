@@ -12,6 +12,7 @@ mod export;
 mod fuzz;
 mod guide;
 mod hostile;
+mod input_safety;
 mod limits;
 mod output;
 mod output_safety;
