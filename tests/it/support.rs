@@ -13,8 +13,10 @@ pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests/fixtures").join(name)
 }
 
+/// Copies the knowledge base at `from` into `to`, without the cache that tests which build or
+/// search the fixtures in place leave there: each copy starts as a fresh checkout would.
 pub fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
+    for entry in walkdir::WalkDir::new(from).into_iter().filter_entry(|e| e.file_name() != fixbook::fs::CACHE_DIR) {
         let entry = entry.unwrap();
         let dest = to.join(entry.path().strip_prefix(from).unwrap());
         if entry.file_type().is_dir() {

@@ -58,10 +58,6 @@ pub fn open_sample(test: &str, width: u32, height: u32) -> Option<Sample> {
     Some(Sample { _site: site, origin, session })
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 pub struct Session {
     base: String,
     id: String,
@@ -70,17 +66,22 @@ pub struct Session {
 
 impl Session {
     pub fn start(b: &Browser) -> Session {
-        let port = free_port();
-        let driver = Command::new(&b.chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let base = format!("http://127.0.0.1:{port}");
+        // chromedriver picks its own port and says which: a port found free beforehand could
+        // be taken by another test's driver or server before this one binds it, and two
+        // tests would then drive one browser.
+        let mut driver = Command::new(&b.chromedriver).arg("--port=0").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+        let (tx, rx) = std::sync::mpsc::channel();
+        crate::support::send_lines(driver.stdout.take().expect("piped"), tx);
         let deadline = Instant::now() + Duration::from_secs(20);
+        let port = loop {
+            let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("chromedriver did not start");
+            if let Some(port) = line.split("started successfully on port ").nth(1) {
+                break port.trim_end_matches('.').trim().to_string();
+            }
+        };
+        let base = format!("http://127.0.0.1:{port}");
         while ureq::get(&format!("{base}/status")).call().is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
+            assert!(Instant::now() < deadline, "chromedriver did not answer");
             std::thread::sleep(Duration::from_millis(100));
         }
         let profile = tempfile::tempdir().unwrap().keep();
