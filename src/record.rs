@@ -290,6 +290,13 @@ const MAX_SLUG: usize = 120;
 /// A troubleshooting record is a few kilobytes; the largest in real knowledge bases are tens.
 pub const MAX_RECORD_BYTES: u64 = 8 << 20;
 
+/// The largest Markdown field. The Markdown parser holds a field's whole tree, many times its
+/// text (some 45 bytes per table cell), and the page and the search index parse fields on
+/// several threads at once: 8 MiB of table in one field took over a gigabyte. Bounding each
+/// field bounds what any record can take, whatever its size; 256 KiB is some 40,000 words,
+/// far more than any section of a troubleshooting page.
+pub const MAX_MARKDOWN_BYTES: usize = 256 << 10;
+
 impl Record {
     /// Reads and parses the record at `path`, a file of the knowledge base `inputs`; `id` and
     /// `shown_as` come from the walk.
@@ -333,6 +340,7 @@ impl Record {
         let mut errors = Vec::new();
         record.check_required_text(file, source, &mut errors);
         record.check_causes(file, source, &mut errors);
+        record.check_markdown_sizes(file, source, &mut errors);
         record.links = record.collect_links(file, source, &mut errors);
         if errors.is_empty() {
             Ok(record)
@@ -360,6 +368,21 @@ impl Record {
                 errors.push(Diagnostic::at(file, source, span, format!("`{name}` must not be empty")));
             }
         }
+    }
+
+    /// No Markdown field is larger than [`MAX_MARKDOWN_BYTES`]. Located at the field's first
+    /// line where it is written as it reads (a field with escapes there is located at the top).
+    fn check_markdown_sizes(&self, file: &Path, source: &str, errors: &mut Vec<Diagnostic>) {
+        let too_large: Vec<&str> = self.markdown_fields().filter(|text| text.len() > MAX_MARKDOWN_BYTES).collect();
+        errors.extend(crate::diagnostic::capped(too_large.into_iter(), |text| {
+            let mut end = text.find('\n').unwrap_or(text.len()).min(80);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let at = memchr::memmem::find(source.as_bytes(), text[..end].as_bytes()).unwrap_or(0);
+            Diagnostic::at(file, source, at..at, format!("this Markdown field is {:.1} MiB; a Markdown field is limited to {} KiB", text.len() as f64 / 1048576.0, MAX_MARKDOWN_BYTES >> 10))
+                .with_hint("split it into several sections, or keep the findings here and link to the full table or log")
+        }));
     }
 
     /// Cause ids are unique in the record, and every fix names causes that exist.
