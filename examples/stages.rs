@@ -64,7 +64,8 @@ fn main() {
                 eprintln!("data files: {:.3} s, {} files, {bytes} bytes", t.elapsed().as_secs_f64(), files.len());
             }
             "render" | "render-tera" => {
-                let r = fixbook::render::render(&site, &theme, &Discard, fixbook::LinkStyle::Absolute, &fixbook::render::PageSet::all(), &|| {}).expect("the site renders");
+                let r = fixbook::render::render(&site, &theme, &Discard, fixbook::LinkStyle::Absolute, &fixbook::render::PageSet::all(), &|| {})
+                    .expect("the site renders");
                 eprintln!("{stage}: {:.3} s, {} files", t.elapsed().as_secs_f64(), r.files);
             }
             other => {

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::load::{self, FileStamp};
-use crate::search::encode::fnv1a_64 as hash;
 use crate::output;
 use crate::record::Record;
 use crate::render::{LinkStyle, PageSet};
+use crate::search::encode::fnv1a_64 as hash;
 use crate::site::Site;
 use crate::url::tag_slug;
 
@@ -79,15 +79,7 @@ impl BuildState {
     /// `output`, taken after it was swapped in, from `inputs` ([`inputs`] of its root).
     pub fn new(records: RecordStates, links: LinkStyle, output: output::Stamp, pages: usize, inputs: u64) -> Option<BuildState> {
         let records = records.0?;
-        Some(BuildState {
-            format: STATE_FORMAT,
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            links: format!("{links:?}"),
-            inputs,
-            output,
-            pages,
-            records,
-        })
+        Some(BuildState { format: STATE_FORMAT, version: env!("CARGO_PKG_VERSION").to_string(), links: format!("{links:?}"), inputs, output, pages, records })
     }
 
     pub fn read(path: &Path) -> Option<BuildState> {
@@ -114,7 +106,13 @@ impl BuildState {
     /// Whether nothing the build reads changed since this state (`walked`: [`load::walk`] of
     /// its root), and the output (whose [`output::stamp`] is `output`) is as it was left,
     /// seen from the file system alone (no record is parsed).
-    pub fn unchanged(&self, walked: &(Vec<load::Found>, Vec<crate::diagnostic::Diagnostic>), links: LinkStyle, output: Option<output::Stamp>, inputs: u64) -> bool {
+    pub fn unchanged(
+        &self,
+        walked: &(Vec<load::Found>, Vec<crate::diagnostic::Diagnostic>),
+        links: LinkStyle,
+        output: Option<output::Stamp>,
+        inputs: u64,
+    ) -> bool {
         if !self.same_build(links, output, inputs) {
             return false;
         }
@@ -248,4 +246,3 @@ pub fn inputs(root: &Path) -> u64 {
     }
     hash(&all)
 }
-

@@ -115,12 +115,8 @@ fn csp_hash(text: &str) -> String {
 /// The site's policy with `script-src` and `style-src` narrowed to the single file's own
 /// inline scripts and stylesheet (by hash), since it has no files to allow by origin.
 fn single_file_policy(policy: &str, script_hashes: &[String], style_hash: &str) -> String {
-    let mut directives: Vec<String> = policy
-        .split(';')
-        .map(str::trim)
-        .filter(|d| !d.is_empty() && !d.starts_with("script-src") && !d.starts_with("style-src"))
-        .map(str::to_string)
-        .collect();
+    let mut directives: Vec<String> =
+        policy.split(';').map(str::trim).filter(|d| !d.is_empty() && !d.starts_with("script-src") && !d.starts_with("style-src")).map(str::to_string).collect();
     directives.push(format!("script-src {}", script_hashes.join(" ")));
     directives.push(format!("style-src {style_hash}"));
     directives.join("; ")
@@ -196,9 +192,14 @@ fn inline_images(html: &str, files: &std::collections::BTreeMap<String, Vec<u8>>
 
 /// Undoes the escaping of `escape::html` for a page title.
 fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&#39;", "'").replace("&#x2F;", "/").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
 }
-
 
 /// The comment of every zip Fixbook writes; an existing file is replaced only if it has it.
 const ZIP_COMMENT: &str = "Offline copy of a help center, written by Fixbook. Unzip it and open index.html.";
@@ -213,10 +214,8 @@ pub fn folder_name(title: &str) -> String {
 pub fn write_zip(out: &Path, folder: &str, files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<u64, OutputError> {
     output::publish_file(out, is_our_zip, |file| {
         let mut zip = ZipWriter::new(std::io::BufWriter::new(file));
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Deflated)
-            .last_modified_time(DateTime::default())
-            .unix_permissions(0o644);
+        let options =
+            SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).last_modified_time(DateTime::default()).unix_permissions(0o644);
         for (path, bytes) in files {
             zip.start_file(format!("{folder}/{path}"), options).map_err(std::io::Error::other)?;
             zip.write_all(bytes)?;
@@ -245,10 +244,7 @@ pub fn write_single_file(out: &Path, html: &str) -> Result<u64, OutputError> {
 }
 
 fn is_our_zip(path: &Path) -> bool {
-    std::fs::File::open(path)
-        .ok()
-        .and_then(|f| ZipArchive::new(f).ok())
-        .is_some_and(|z| z.comment() == ZIP_COMMENT.as_bytes())
+    std::fs::File::open(path).ok().and_then(|f| ZipArchive::new(f).ok()).is_some_and(|z| z.comment() == ZIP_COMMENT.as_bytes())
 }
 
 #[cfg(test)]

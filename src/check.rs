@@ -133,9 +133,11 @@ pub fn lint(site: &Site, sources: &Sources, today: Date) -> Vec<Finding> {
             let age = days(today) - days(reviewed);
             if age > i64::from(cfg.review_max_age_days) {
                 let limit = cfg.review_max_age_days;
-                push("stale-review", with(at("reviewed"), format!("last reviewed on {reviewed}, more than {limit} days ago")).with_hint(
-                    "check the record is still right, then set `reviewed` to today's date",
-                ));
+                push(
+                    "stale-review",
+                    with(at("reviewed"), format!("last reviewed on {reviewed}, more than {limit} days ago"))
+                        .with_hint("check the record is still right, then set `reviewed` to today's date"),
+                );
             }
         }
         if r.causes.is_empty() {
@@ -160,9 +162,11 @@ pub fn lint(site: &Site, sources: &Sources, today: Date) -> Vec<Finding> {
             }
         }
         if !linked.contains(&i) && site.records.len() > 1 {
-            push("orphan", with(at("code"), "no other record links to this one".into()).with_hint(
-                "list it in the `related` of a record about a neighbouring code, or link to it with [text](@/id)",
-            ));
+            push(
+                "orphan",
+                with(at("code"), "no other record links to this one".into())
+                    .with_hint("list it in the `related` of a record about a neighbouring code, or link to it with [text](@/id)"),
+            );
         }
         if let Some(&first) = titles.get(&r.title.to_lowercase()) {
             let other = &site.records[first];
@@ -191,8 +195,8 @@ pub fn lint(site: &Site, sources: &Sources, today: Date) -> Vec<Finding> {
             let anchors = &anchors_of[&target];
             let mut known: Vec<&str> = anchors.iter().map(String::as_str).collect();
             known.sort_unstable();
-            let hint = crate::diagnostic::did_you_mean(fragment, known.iter().copied())
-                .unwrap_or_else(|| format!("anchors on that page: {}", known.join(", ")));
+            let hint =
+                crate::diagnostic::did_you_mean(fragment, known.iter().copied()).unwrap_or_else(|| format!("anchors on that page: {}", known.join(", ")));
             link.diagnostic(&r.file, &source, format!("`{}` has no anchor `#{fragment}`", link.target)).with_hint(hint)
         }) {
             push("missing-anchor", d);
@@ -201,9 +205,8 @@ pub fn lint(site: &Site, sources: &Sources, today: Date) -> Vec<Finding> {
             for alt_missing in images_without_alt(text) {
                 push(
                     "image-alt",
-                    with(at(&alt_missing), format!("image `{alt_missing}` has no alt text")).with_hint(
-                        "describe the picture in the brackets: ![Event Viewer showing event 36874](...)",
-                    ),
+                    with(at(&alt_missing), format!("image `{alt_missing}` has no alt text"))
+                        .with_hint("describe the picture in the brackets: ![Event Viewer showing event 36874](...)"),
                 );
             }
         }
@@ -311,11 +314,7 @@ fn images_without_alt(text: &str) -> Vec<String> {
 /// Where `needle` first appears in `source` (a key or a value), or the start of the file.
 fn locate(source: &str, needle: &str) -> Range<usize> {
     let key = format!("{needle} =");
-    source
-        .find(&key)
-        .map(|i| i..i + needle.len())
-        .or_else(|| source.find(needle).map(|i| i..i + needle.len()))
-        .unwrap_or(0..0)
+    source.find(&key).map(|i| i..i + needle.len()).or_else(|| source.find(needle).map(|i| i..i + needle.len())).unwrap_or(0..0)
 }
 
 /// Days since 1970-01-01 (proleptic Gregorian), for date differences.

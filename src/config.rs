@@ -159,9 +159,10 @@ impl SiteConfig {
             }
         }
         if config.products.is_empty() {
-            errors.push(Diagnostic::whole_file(file, "site.toml declares no products").with_hint(
-                "add at least one table such as [products.remote-desktop] with name = \"Remote Desktop\"",
-            ));
+            errors.push(
+                Diagnostic::whole_file(file, "site.toml declares no products")
+                    .with_hint("add at least one table such as [products.remote-desktop] with name = \"Remote Desktop\""),
+            );
         }
         if errors.is_empty() {
             Ok(config)

@@ -71,34 +71,22 @@ impl Diagnostic {
         // a tab would move the caret.
         let snippet: String = snippet
             .chars()
-            .map(|c| if crate::schema::is_bidi_control(c) { '\u{FFFD}' } else if c == '\t' { ' ' } else { c })
+            .map(|c| {
+                if crate::schema::is_bidi_control(c) {
+                    '\u{FFFD}'
+                } else if c == '\t' {
+                    ' '
+                } else {
+                    c
+                }
+            })
             .collect();
-        Diagnostic {
-            file: file.to_path_buf(),
-            line,
-            column,
-            message: message.into(),
-            snippet,
-            caret,
-            width,
-            hint: None,
-            more: 0,
-        }
+        Diagnostic { file: file.to_path_buf(), line, column, message: message.into(), snippet, caret, width, hint: None, more: 0 }
     }
 
     /// A problem that concerns a whole file rather than a place in it.
     pub fn whole_file(file: &Path, message: impl Into<String>) -> Self {
-        Diagnostic {
-            file: file.to_path_buf(),
-            line: 1,
-            column: 1,
-            message: message.into(),
-            snippet: String::new(),
-            caret: 0,
-            width: 1,
-            hint: None,
-            more: 0,
-        }
+        Diagnostic { file: file.to_path_buf(), line: 1, column: 1, message: message.into(), snippet: String::new(), caret: 0, width: 1, hint: None, more: 0 }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -171,9 +159,7 @@ impl Diagnostics {
     /// Sorted, without repeats, at most [`MAX_ERRORS_PER_FILE`] per file: the last one shown
     /// of a file counts the rest.
     pub fn sorted(mut list: Vec<Diagnostic>) -> Self {
-        list.sort_by(|a, b| {
-            (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
-        });
+        list.sort_by(|a, b| (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message)));
         list.dedup();
         let mut kept: Vec<Diagnostic> = Vec::with_capacity(list.len().min(1024));
         let mut in_file = 0;
@@ -228,12 +214,7 @@ impl fmt::Display for Diagnostics {
         }
         let n = self.total();
         let files = self.file_count();
-        write!(
-            f,
-            "{n} error{} in {files} file{}; nothing was written",
-            if n == 1 { "" } else { "s" },
-            if files == 1 { "" } else { "s" }
-        )
+        write!(f, "{n} error{} in {files} file{}; nothing was written", if n == 1 { "" } else { "s" }, if files == 1 { "" } else { "s" })
     }
 }
 
@@ -294,8 +275,7 @@ mod tests {
     #[test]
     fn renders_snippet_with_caret_and_hint() {
         let src = "likelyhood = \"high\"\n";
-        let d = Diagnostic::at(Path::new("r.toml"), src, 0..10, "unknown field `likelyhood`")
-            .with_hint("did you mean `likelihood`?");
+        let d = Diagnostic::at(Path::new("r.toml"), src, 0..10, "unknown field `likelyhood`").with_hint("did you mean `likelihood`?");
         let text = d.to_string();
         assert!(text.contains("--> r.toml:1:1"), "{text}");
         assert!(text.contains("1 | likelyhood = \"high\""), "{text}");

@@ -169,7 +169,8 @@ impl Inputs {
 
     pub fn read_to_string(&self, path: &Path) -> Result<String, InputError> {
         let bytes = self.read(path)?;
-        String::from_utf8(bytes).map_err(|e| InputError::Fs(FsError { action: "read", path: path.to_path_buf(), source: io::Error::new(io::ErrorKind::InvalidData, e) }))
+        String::from_utf8(bytes)
+            .map_err(|e| InputError::Fs(FsError { action: "read", path: path.to_path_buf(), source: io::Error::new(io::ErrorKind::InvalidData, e) }))
     }
 }
 

@@ -117,10 +117,8 @@ difficulty = "easy"
 causes = ["rare"]
 "#,
         );
-        let got: Vec<(Option<&str>, &str)> = order(&r)
-            .iter()
-            .map(|a| (a.cause.map(|c| r.causes[c].id.get_ref().as_str()), r.fixes[a.fix].title.as_str()))
-            .collect();
+        let got: Vec<(Option<&str>, &str)> =
+            order(&r).iter().map(|a| (a.cause.map(|c| r.causes[c].id.get_ref().as_str()), r.fixes[a.fix].title.as_str())).collect();
         assert_eq!(
             got,
             [

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::build_state::{card, place};
 use crate::config::SITE_FILE;
 use crate::load::{self, FileCache, CONTENT_DIR};
 use crate::output::MemorySink;
@@ -22,7 +23,6 @@ use crate::search::index::{is_index_file, Index};
 use crate::search::terms::Terms;
 use crate::site::Site;
 use crate::theme::Theme;
-use crate::build_state::{card, place};
 use crate::{validate, BuildError, LinkStyle};
 
 /// Every file of the site by path; cloning the map shares the contents.

@@ -182,7 +182,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let (inputs, output_now) = rayon::join(|| build_state::inputs(&opts.root), || listed.as_deref().and_then(|files| output::stamp(&opts.out, files)));
     let walked = previous.as_ref().map(|_| load::walk(&opts.root));
     if let Some(state) = previous.as_ref().filter(|s| walked.as_ref().is_some_and(|w| s.unchanged(w, opts.links, output_now, inputs))) {
-        return Ok(BuildSummary { records: state.records(), pages: state.pages, files: 0, rendered: 0, seconds: started.elapsed().as_secs_f64(), stages: Vec::new() });
+        return Ok(BuildSummary {
+            records: state.records(),
+            pages: state.pages,
+            files: 0,
+            rendered: 0,
+            seconds: started.elapsed().as_secs_f64(),
+            stages: Vec::new(),
+        });
     }
     // Kept records and terms hold whatever the build that left them was: only --clean does
     // without them.
@@ -208,7 +215,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let (rendered, files, total_pages) = std::thread::scope(|scope| {
         let listed = listed.unwrap_or_default();
         let record_states = scope.spawn(|| {
-            t.time("keep records", || build_state::write_cache_with(&record_cache::path(&opts.root), &mut |out| record_cache::RecordCache::write(out, site, file_stamps, kept_records.as_ref())));
+            t.time("keep records", || {
+                build_state::write_cache_with(&record_cache::path(&opts.root), &mut |out| {
+                    record_cache::RecordCache::write(out, site, file_stamps, kept_records.as_ref())
+                })
+            });
             build_state::RecordStates::new(site, stamps)
         });
         let changed = previous.and_then(|s| s.changed_pages(site, opts.links, output_now, inputs, stamps));
@@ -234,7 +245,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, BuildError> {
             None => {
                 let bar = progress_bar(opts.progress, site.records.len());
                 let (r, put) = t.time("write", || {
-                    output::publish(&lock, |sink| write_pages(site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms)).map(|r| (r, sink.put_paths())))
+                    output::publish(&lock, |sink| {
+                        write_pages(site, &theme, sink, opts.links, &render::PageSet::all(), &|| bar.inc(1), &t, Some(terms)).map(|r| (r, sink.put_paths()))
+                    })
                 })?;
                 bar.finish_and_clear();
                 (r.pages, r.files, put)
@@ -277,11 +290,17 @@ pub(crate) fn write_site(site: &Site, theme: &Theme, sink: &dyn Sink, links: Lin
 /// files) or on nothing (assets); for a partial set, the rest of the site is the previous
 /// build's. With `terms`, the search terms are also kept for the next build.
 #[allow(clippy::too_many_arguments)]
-fn write_pages(site: &Site, theme: &Theme, sink: &dyn Sink, links: LinkStyle, set: &render::PageSet, on_record: &(dyn Fn() + Sync), t: &Timings, terms: Option<TermsCache>) -> Result<render::Rendered, BuildError> {
-    let (rendered, index) = rayon::join(
-        || t.time("render", || render::render(site, theme, sink, links, set, on_record)),
-        || write_index(site, sink, t, terms),
-    );
+fn write_pages(
+    site: &Site,
+    theme: &Theme,
+    sink: &dyn Sink,
+    links: LinkStyle,
+    set: &render::PageSet,
+    on_record: &(dyn Fn() + Sync),
+    t: &Timings,
+    terms: Option<TermsCache>,
+) -> Result<render::Rendered, BuildError> {
+    let (rendered, index) = rayon::join(|| t.time("render", || render::render(site, theme, sink, links, set, on_record)), || write_index(site, sink, t, terms));
     let mut rendered = rendered?;
     rendered.files += index?;
     Ok(rendered)
@@ -384,7 +403,14 @@ pub fn export(opts: &ExportOptions) -> Result<BuildSummary, BuildError> {
         }
         Ok::<_, BuildError>(())
     })?;
-    Ok(BuildSummary { records: site.records.len(), pages: pages.len(), files: pages.len(), rendered: pages.len(), seconds: started.elapsed().as_secs_f64(), stages: Vec::new() })
+    Ok(BuildSummary {
+        records: site.records.len(),
+        pages: pages.len(),
+        files: pages.len(),
+        rendered: pages.len(),
+        seconds: started.elapsed().as_secs_f64(),
+        stages: Vec::new(),
+    })
 }
 
 /// What `fixbook check` found.

@@ -173,9 +173,13 @@ impl FileCache {
 /// `cache` is left holding this load's files.
 pub fn load_cached(root: &Path, cache: &mut FileCache) -> Loaded {
     let mut files = HashMap::new();
-    let loaded = load_with(root, &*cache, Some(&mut |f: &Found, stamp: &FileStamp, result: &Parsed| {
-        files.insert(f.path.clone(), (*stamp, result.clone()));
-    }));
+    let loaded = load_with(
+        root,
+        &*cache,
+        Some(&mut |f: &Found, stamp: &FileStamp, result: &Parsed| {
+            files.insert(f.path.clone(), (*stamp, result.clone()));
+        }),
+    );
     cache.files = files;
     loaded
 }
@@ -285,11 +289,7 @@ pub fn walk(root: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
             errors.push(refused(InputError::NameNotText { path: path.to_path_buf() }, path));
             continue;
         }
-        found.push(Found {
-            path: path.to_path_buf(),
-            shown_as: path.strip_prefix(root).unwrap_or(path).to_path_buf(),
-            id: RecordId::from_relative_path(rel),
-        });
+        found.push(Found { path: path.to_path_buf(), shown_as: path.strip_prefix(root).unwrap_or(path).to_path_buf(), id: RecordId::from_relative_path(rel) });
     }
     (found, errors)
 }

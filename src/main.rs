@@ -197,7 +197,12 @@ fn build_watch(opts: &fixbook::BuildOptions, quiet: bool) -> ExitCode {
         Ok(r) if first => {
             first = false;
             if !quiet {
-                println!("Built {} records into {out} in {:.2} s; watching {} for changes (Ctrl-C stops)", r.records, r.swapped_ms / 1000.0, opts.root.display());
+                println!(
+                    "Built {} records into {out} in {:.2} s; watching {} for changes (Ctrl-C stops)",
+                    r.records,
+                    r.swapped_ms / 1000.0,
+                    opts.root.display()
+                );
             }
         }
         Ok(r) => {
@@ -248,14 +253,7 @@ fn main() -> ExitCode {
                             s.seconds
                         );
                     } else {
-                        println!(
-                            "Built {} records into {}: {} pages, {} files in {:.2} s",
-                            s.records,
-                            out.display(),
-                            s.pages,
-                            s.files,
-                            s.seconds
-                        );
+                        println!("Built {} records into {}: {} pages, {} files in {:.2} s", s.records, out.display(), s.pages, s.files, s.seconds);
                     }
                     ExitCode::SUCCESS
                 }
@@ -304,7 +302,8 @@ fn main() -> ExitCode {
             let report = fixbook::check(&dir);
             if format == CheckFormat::Json {
                 let json = fixbook::check::json(&report.findings, &report.errors.0);
-                ::std::println!("{}", serde_json::to_string_pretty(&json).expect("JSON")); // JSON escapes controls itself
+                ::std::println!("{}", serde_json::to_string_pretty(&json).expect("JSON"));
+            // JSON escapes controls itself
             } else {
                 for d in report.errors.iter() {
                     println!("{d}\n");
@@ -321,11 +320,19 @@ fn main() -> ExitCode {
                     println!("{errors} error{}, {warnings} warning{}", if errors == 1 { "" } else { "s" }, if warnings == 1 { "" } else { "s" });
                 }
             }
-            if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+            if report.failed() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Command::Serve { dir, port, bind, open, allow_host } => {
             if !bind.is_loopback() {
-                let (on, answers) = if bind.is_unspecified() { ("every address of this computer".to_string(), "any of its IP addresses".to_string()) } else { (bind.to_string(), bind.to_string()) };
+                let (on, answers) = if bind.is_unspecified() {
+                    ("every address of this computer".to_string(), "any of its IP addresses".to_string())
+                } else {
+                    (bind.to_string(), bind.to_string())
+                };
                 eprintln!(
                     "warning: --bind {bind} serves the preview on {on}: other computers on the network can read every page, the search data and the build errors.\nIt answers to {answers} and localhost; to use a host name, add --allow-host NAME."
                 );
@@ -338,7 +345,13 @@ fn main() -> ExitCode {
                 use std::io::Write;
                 let _ = std::io::stdout().flush();
                 if open {
-                    let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
+                    let opener = if cfg!(target_os = "macos") {
+                        "open"
+                    } else if cfg!(windows) {
+                        "explorer"
+                    } else {
+                        "xdg-open"
+                    };
                     let _ = std::process::Command::new(opener).arg(&url).spawn();
                 }
             });

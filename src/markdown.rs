@@ -9,11 +9,7 @@ use crate::record::RecordId;
 
 /// Tables, strikethrough, task lists, `{#id}` heading attributes and footnotes.
 pub fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_FOOTNOTES
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS | Options::ENABLE_HEADING_ATTRIBUTES | Options::ENABLE_FOOTNOTES
 }
 
 /// How a Markdown field becomes HTML on one page.
@@ -111,12 +107,8 @@ impl Renderer<'_> {
     fn filter<'e>(&self, event: Event<'e>) -> Event<'e> {
         match event {
             Event::Html(raw) | Event::InlineHtml(raw) if !self.raw_html => Event::Text(raw),
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                Event::Start(Tag::Link { link_type, dest_url: self.url(dest_url), title, id })
-            }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                Event::Start(Tag::Image { link_type, dest_url: self.url(dest_url), title, id })
-            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link { link_type, dest_url: self.url(dest_url), title, id }),
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image { link_type, dest_url: self.url(dest_url), title, id }),
             other => other,
         }
     }
@@ -181,7 +173,9 @@ fn plain_line(text: &str) -> bool {
     !matches!(first, b'-' | b'+' | b'#' | b'>' | b'=' | b'0'..=b'9' | b':' | b'^')
         && !last.is_ascii_whitespace()
         && !first.is_ascii_whitespace()
-        && bytes.iter().all(|&b| b >= b' ' && !matches!(b, b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'&' | b'~' | b'|' | b'{' | b'}' | b'$' | 0x7f))
+        && bytes
+            .iter()
+            .all(|&b| b >= b' ' && !matches!(b, b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'&' | b'~' | b'|' | b'{' | b'}' | b'$' | 0x7f))
 }
 
 fn is_stray_control(c: char) -> bool {
@@ -196,12 +190,7 @@ fn is_remote(dest: &str) -> bool {
 
 /// `javascript:`, `vbscript:` and `data:` URLs run code when clicked.
 fn is_script_url(dest: &str) -> bool {
-    let scheme: String = dest
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .take_while(|c| *c != ':')
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let scheme: String = dest.chars().filter(|c| !c.is_whitespace() && !c.is_control()).take_while(|c| *c != ':').collect::<String>().to_ascii_lowercase();
     dest.contains(':') && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
 }
 
@@ -216,9 +205,7 @@ pub fn plain_text(text: &str) -> String {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
             Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock) => {
-                out.push('\n')
-            }
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock) => out.push('\n'),
             _ => {}
         }
     }
@@ -228,11 +215,8 @@ pub fn plain_text(text: &str) -> String {
 /// The Markdown source with its raw HTML shown as text (`<b>` -> `&lt;b>`), for exports of
 /// sites that do not allow raw HTML; everything else is left as written.
 pub fn escape_raw_html(text: &str) -> String {
-    let mut ranges: Vec<std::ops::Range<usize>> = Parser::new_ext(text, options())
-        .into_offset_iter()
-        .filter(|(e, _)| matches!(e, Event::Html(_) | Event::InlineHtml(_)))
-        .map(|(_, r)| r)
-        .collect();
+    let mut ranges: Vec<std::ops::Range<usize>> =
+        Parser::new_ext(text, options()).into_offset_iter().filter(|(e, _)| matches!(e, Event::Html(_) | Event::InlineHtml(_))).map(|(_, r)| r).collect();
     if ranges.is_empty() {
         return text.to_string();
     }
@@ -308,11 +292,8 @@ pub fn inert(text: &str) -> String {
 /// `[d]: https://...` -> `\[d]: https://...`: the definition shown as text.
 fn escape_reference_definitions(text: &str) -> String {
     let parser = Parser::new_ext(text, options());
-    let mut starts: Vec<usize> = parser
-        .reference_definitions()
-        .iter()
-        .filter_map(|(_, def)| text[def.span.clone()].find('[').map(|i| def.span.start + i))
-        .collect();
+    let mut starts: Vec<usize> =
+        parser.reference_definitions().iter().filter_map(|(_, def)| text[def.span.clone()].find('[').map(|i| def.span.start + i)).collect();
     if starts.is_empty() {
         return text.to_string();
     }
@@ -400,9 +381,7 @@ pub fn record_link_targets(text: &str) -> Vec<String> {
     }
     Parser::new_ext(text, options())
         .filter_map(|e| match e {
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. })
-                if dest_url.starts_with(RECORD_LINK_PREFIX) =>
-            {
+            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) if dest_url.starts_with(RECORD_LINK_PREFIX) => {
                 Some(dest_url.into_string())
             }
             _ => None,
@@ -484,9 +463,58 @@ mod tests {
         let resolve = |id: &RecordId| Some(format!("/{}/", id.as_str()));
         let md = Renderer { raw_html: false, resolve: &resolve, root: "/", local_images_only: false };
         let pieces = [
-            "a", "Word", " ", "  ", "'", "\"", "!", "#", "-", "+", "=", "1", "2.", "3)", ".", ":", "/", "(", ")", "é", "\u{a0}", "\t", "\n",
-            "*", "_", "`", "[", "]", "<", ">", "&", "~", "|", "\\", "{", "}", "$", "%", "^", "@", ";", ",", "?", "www.example.com",
-            "https://example.com/a_b", "0x80070005", "--", "...", "&amp;", "\u{1}", "\u{7f}", "\r",
+            "a",
+            "Word",
+            " ",
+            "  ",
+            "'",
+            "\"",
+            "!",
+            "#",
+            "-",
+            "+",
+            "=",
+            "1",
+            "2.",
+            "3)",
+            ".",
+            ":",
+            "/",
+            "(",
+            ")",
+            "é",
+            "\u{a0}",
+            "\t",
+            "\n",
+            "*",
+            "_",
+            "`",
+            "[",
+            "]",
+            "<",
+            ">",
+            "&",
+            "~",
+            "|",
+            "\\",
+            "{",
+            "}",
+            "$",
+            "%",
+            "^",
+            "@",
+            ";",
+            ",",
+            "?",
+            "www.example.com",
+            "https://example.com/a_b",
+            "0x80070005",
+            "--",
+            "...",
+            "&amp;",
+            "\u{1}",
+            "\u{7f}",
+            "\r",
         ];
         let mut plain = 0;
         for text in crate::generated_text::texts(&pieces, 9, 0x9e37_79b9_7f4a_7c15).take(100_000) {
@@ -545,7 +573,12 @@ mod tests {
 
     #[test]
     fn exported_fields_are_inert_whatever_uncovers_what() {
-        for text in ["<div>\n[x](javascript:alert(1))\n", "<!-- c -->\n[x](javascript:1)", "[[[x](javascript:1)](javascript:2)](javascript:3)", "[x][d]\n\n[d]: javascript:1\n"] {
+        for text in [
+            "<div>\n[x](javascript:alert(1))\n",
+            "<!-- c -->\n[x](javascript:1)",
+            "[[[x](javascript:1)](javascript:2)](javascript:3)",
+            "[x][d]\n\n[d]: javascript:1\n",
+        ] {
             let out = inert(text);
             assert!(!has_live_markup(&out, false) && out.contains('x'), "{text:?} -> {out:?}");
         }

@@ -58,7 +58,9 @@ impl Sink for DirSink {
         if self.linked {
             // Reading a file back is far cheaper than making a new one, and most files a
             // rebuild renders again (listings, search shards) come out the same.
-            if std::fs::symlink_metadata(&full).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) && std::fs::read(&full).is_ok_and(|old| old == bytes) {
+            if std::fs::symlink_metadata(&full).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+                && std::fs::read(&full).is_ok_and(|old| old == bytes)
+            {
                 return Ok(());
             }
             let _ = std::fs::remove_file(&full);
@@ -155,7 +157,9 @@ impl OutputError {
         match self {
             OutputError::NotOurs(_) => Some("choose another folder with --out, or move that folder's files away yourself"),
             OutputError::NotOurFile(_) => Some("choose another file name with --out, or move that file away yourself"),
-            OutputError::SymlinkInTheWay(_) => Some("remove the link (Fixbook keeps its own files under that name beside the output), or choose another folder with --out"),
+            OutputError::SymlinkInTheWay(_) => {
+                Some("remove the link (Fixbook keeps its own files under that name beside the output), or choose another folder with --out")
+            }
             OutputError::InTheWay(_) => Some("move it away yourself, or choose another folder with --out"),
             OutputError::InsideInput { .. } | OutputError::HoldsInput { .. } => {
                 Some("choose an output folder outside content/, static/, templates/ and .fixbook-cache/, e.g. --out public beside site.toml")
@@ -720,7 +724,10 @@ pub fn lock(out: &Path, command: &str, waiting: &dyn Fn(&str)) -> Result<OutputL
             continue;
         }
         // Best effort: only a waiting build reads it.
-        let _ = file.set_len(0).and_then(|()| (&file).seek(std::io::SeekFrom::Start(0))).and_then(|_| (&file).write_all(format!("{} {command}\n", std::process::id()).as_bytes()));
+        let _ = file
+            .set_len(0)
+            .and_then(|()| (&file).seek(std::io::SeekFrom::Start(0)))
+            .and_then(|_| (&file).write_all(format!("{} {command}\n", std::process::id()).as_bytes()));
         return Ok(OutputLock { out: out.to_path_buf(), path, file });
     }
 }
@@ -814,19 +821,16 @@ fn stamp_files(out: &Path, files: &[String], skip_missing: bool) -> Option<(Stam
         key.extend_from_slice(&ino.to_le_bytes());
         crate::search::encode::fnv1a_64(&key)
     }
-    let stat = |rel: &str, folder: bool| std::fs::symlink_metadata(out.join(rel)).ok().filter(|m| if folder { m.is_dir() } else { m.is_file() }).map(|m| key(rel, &m));
+    let stat =
+        |rel: &str, folder: bool| std::fs::symlink_metadata(out.join(rel)).ok().filter(|m| if folder { m.is_dir() } else { m.is_file() }).map(|m| key(rel, &m));
     // A sum, so that the files can be looked at side by side in any order.
     let found: Vec<Option<u64>> = files.par_iter().with_min_len(256).map(|rel| stat(rel, false)).collect();
     if !skip_missing && found.iter().any(Option::is_none) {
         return None;
     }
     let kept: Vec<bool> = found.iter().map(Option::is_some).collect();
-    let folders: std::collections::HashSet<&str> = files
-        .iter()
-        .zip(&kept)
-        .filter(|(_, k)| **k)
-        .flat_map(|(rel, _)| Path::new(rel.as_str()).ancestors().skip(1).filter_map(|a| a.to_str()))
-        .collect();
+    let folders: std::collections::HashSet<&str> =
+        files.iter().zip(&kept).filter(|(_, k)| **k).flat_map(|(rel, _)| Path::new(rel.as_str()).ancestors().skip(1).filter_map(|a| a.to_str())).collect();
     let folders: Vec<&str> = folders.into_iter().collect();
     let in_folders = folders.par_iter().with_min_len(256).map(|rel| stat(rel, true)).collect::<Option<Vec<u64>>>()?;
     let digest = found.iter().flatten().chain(&in_folders).fold(0u64, |sum, k| sum.wrapping_add(*k));

@@ -5,13 +5,13 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Deserializer, Serialize};
 pub use crate::spanned::Spanned;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::fs::{InputError, Inputs};
-use crate::schema;
 use crate::markdown;
+use crate::schema;
 
 /// A record's id: its path under `content/` without `.toml`, `/`-separated.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -21,8 +21,7 @@ impl RecordId {
     /// The id of the record stored at `rel` (a path relative to `content/`).
     pub fn from_relative_path(rel: &Path) -> RecordId {
         let without_ext = rel.with_extension("");
-        let parts: Vec<String> =
-            without_ext.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let parts: Vec<String> = without_ext.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
         RecordId(parts.join("/"))
     }
 
@@ -111,10 +110,8 @@ impl fmt::Display for Date {
 }
 
 impl Date {
-    const MONTHS: [&'static str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
-    ];
+    const MONTHS: [&'static str; 12] =
+        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
     /// "20 November 2026"
     pub fn long(&self) -> String {
@@ -141,9 +138,7 @@ impl<'de> Deserialize<'de> for Date {
         let dt = toml::value::Datetime::deserialize(d)?;
         match (dt.date, dt.time) {
             (Some(date), None) => Ok(Date { year: date.year, month: date.month, day: date.day }),
-            _ => Err(serde::de::Error::custom(format!(
-                "expected a date such as 2026-11-20, found `{dt}` (a time or offset is not allowed)"
-            ))),
+            _ => Err(serde::de::Error::custom(format!("expected a date such as 2026-11-20, found `{dt}` (a time or offset is not allowed)"))),
         }
     }
 }
@@ -307,8 +302,11 @@ impl Record {
             refused => vec![Diagnostic::whole_file(shown_as, refused.reason()).with_hint_opt(refused.hint().map(str::to_string))],
         })?;
         let too_large = |size: u64| {
-            vec![Diagnostic::whole_file(shown_as, format!("the record is {:.1} MiB; records are limited to {} MiB", size as f64 / 1048576.0, MAX_RECORD_BYTES >> 20))
-                .with_hint("a record this large is usually a pasted log or dump: keep the findings in the record and link to the file")]
+            vec![Diagnostic::whole_file(
+                shown_as,
+                format!("the record is {:.1} MiB; records are limited to {} MiB", size as f64 / 1048576.0, MAX_RECORD_BYTES >> 20),
+            )
+            .with_hint("a record this large is usually a pasted log or dump: keep the findings in the record and link to the file")]
         };
         // Checked before reading, so a huge file costs no memory; and the read stops at the
         // limit, should the file grow meanwhile.
@@ -333,8 +331,8 @@ impl Record {
 
     /// Parses one record and checks the rules that need only this record.
     pub fn parse(file: &Path, id: RecordId, source: &str) -> Result<Record, Vec<Diagnostic>> {
-        let mut record: Record = schema::from_str(file, source)
-            .map_err(|errors| errors.into_iter().map(|d| explain_misplaced_key(d, source)).collect::<Vec<_>>())?;
+        let mut record: Record =
+            schema::from_str(file, source).map_err(|errors| errors.into_iter().map(|d| explain_misplaced_key(d, source)).collect::<Vec<_>>())?;
         record.id = id;
         record.file = file.to_path_buf();
         let mut errors = Vec::new();
@@ -353,8 +351,13 @@ impl Record {
         let slug = crate::url::code_slug(self.code.get_ref());
         if slug.len() > MAX_SLUG {
             errors.push(
-                Diagnostic::at(file, source, self.code.span(), format!("`code` is too long for a page address ({} characters in the URL; at most {MAX_SLUG})", slug.len()))
-                    .with_hint("keep the code itself here and put the long form in `aliases` or the title"),
+                Diagnostic::at(
+                    file,
+                    source,
+                    self.code.span(),
+                    format!("`code` is too long for a page address ({} characters in the URL; at most {MAX_SLUG})", slug.len()),
+                )
+                .with_hint("keep the code itself here and put the long form in `aliases` or the title"),
             );
         }
         for (name, value) in [("code", &self.code), ("product", &self.product)] {
@@ -375,13 +378,15 @@ impl Record {
     fn check_markdown_sizes(&self, file: &Path, source: &str, errors: &mut Vec<Diagnostic>) {
         let too_large: Vec<&str> = self.markdown_fields().filter(|text| text.len() > MAX_MARKDOWN_BYTES).collect();
         errors.extend(crate::diagnostic::capped(too_large.into_iter(), |text| {
-            let mut end = text.find('\n').unwrap_or(text.len()).min(80);
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            let at = memchr::memmem::find(source.as_bytes(), text[..end].as_bytes()).unwrap_or(0);
-            Diagnostic::at(file, source, at..at, format!("this Markdown field is {:.1} MiB; a Markdown field is limited to {} KiB", text.len() as f64 / 1048576.0, MAX_MARKDOWN_BYTES >> 10))
-                .with_hint("split it into several sections, or keep the findings here and link to the full table or log")
+            let end = text.find('\n').unwrap_or(text.len()).min(80);
+            let at = memchr::memmem::find(source.as_bytes(), &text.as_bytes()[..end]).unwrap_or(0);
+            Diagnostic::at(
+                file,
+                source,
+                at..at,
+                format!("this Markdown field is {:.1} MiB; a Markdown field is limited to {} KiB", text.len() as f64 / 1048576.0, MAX_MARKDOWN_BYTES >> 10),
+            )
+            .with_hint("split it into several sections, or keep the findings here and link to the full table or log")
         }));
     }
 
@@ -410,13 +415,8 @@ impl Record {
                         }
                     });
                     errors.push(
-                        Diagnostic::at(
-                            file,
-                            source,
-                            cause.span(),
-                            format!("fix \"{}\" names cause `{name}`, which this record does not have", fix.title),
-                        )
-                        .with_hint(hint),
+                        Diagnostic::at(file, source, cause.span(), format!("fix \"{}\" names cause `{name}`, which this record does not have", fix.title))
+                            .with_hint(hint),
                     );
                 }
             }
@@ -434,10 +434,7 @@ impl Record {
                 // Point at the link in the file; repeats of one link point at the next occurrence.
                 // Fields are visited in page order, not file order: a field earlier in the file
                 // is found from its start again (once per field, then in order).
-                let at = source[searched_from..]
-                    .find(&dest)
-                    .map(|i| i + searched_from)
-                    .or_else(|| source.find(&dest));
+                let at = source[searched_from..].find(&dest).map(|i| i + searched_from).or_else(|| source.find(&dest));
                 // A destination written with escapes (`\u0040/`) is not in the file as it reads.
                 let span = at.map_or(searched_from..searched_from, |at| at..at + dest.len());
                 searched_from = span.end;
@@ -481,15 +478,28 @@ impl Record {
 
 /// The record's own top-level keys, for recognising one written inside a table by mistake.
 const RECORD_KEYS: &[&str] = &[
-    "code", "product", "title", "summary", "aliases", "severity", "tags", "platforms", "updated", "reviewed",
-    "estimated_time", "quick_answer", "symptoms", "quick_fixes", "takeaways", "related",
+    "code",
+    "product",
+    "title",
+    "summary",
+    "aliases",
+    "severity",
+    "tags",
+    "platforms",
+    "updated",
+    "reviewed",
+    "estimated_time",
+    "quick_answer",
+    "symptoms",
+    "quick_fixes",
+    "takeaways",
+    "related",
 ];
 
 /// In TOML every key after `[[faq]]` belongs to that table, so `related = [...]` written at
 /// the end of a file is read as part of the last FAQ. Say so rather than "unknown field".
 fn explain_misplaced_key(d: Diagnostic, source: &str) -> Diagnostic {
-    let Some(key) = d.message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()).map(str::to_string)
-    else {
+    let Some(key) = d.message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()).map(str::to_string) else {
         return d;
     };
     let key = key.as_str();

@@ -70,7 +70,10 @@ impl RecordCache {
         let body = bytes.strip_prefix(MAGIC)?;
         let list: Vec<Entry> = postcard::from_bytes(body).ok()?;
         let base = bytes.as_ptr() as usize;
-        let entries = list.iter().map(|e| (e.path.to_string(), (e.stamp, e.record.as_ptr() as usize - base..e.record.as_ptr() as usize - base + e.record.len()))).collect();
+        let entries = list
+            .iter()
+            .map(|e| (e.path.to_string(), (e.stamp, e.record.as_ptr() as usize - base..e.record.as_ptr() as usize - base + e.record.len())))
+            .collect();
         Some(RecordCache { bytes, entries })
     }
 
@@ -147,7 +150,10 @@ mod tests {
         let kept = cache.parsed(&found(r), &stamp).unwrap().unwrap();
         assert_eq!(format!("{kept:?}"), format!("{r:?}"), "spans, links and dates survive");
         assert!(cache.parsed(&found(r), &FileStamp { len: 8, ..stamp }).is_none(), "a file of another size is read again");
-        assert!(cache.parsed(&found(r), &FileStamp { changed: stamp.changed + 1, ..stamp }).is_none(), "so is a file changed since, whatever its modification time");
+        assert!(
+            cache.parsed(&found(r), &FileStamp { changed: stamp.changed + 1, ..stamp }).is_none(),
+            "so is a file changed since, whatever its modification time"
+        );
         assert!(cache.parsed(&found(r), &FileStamp { inode: 43, ..stamp }).is_none(), "and another file under the same name (a copy)");
         let mut bytes = encode(&site, &stamps, None);
         bytes[MAGIC.len() - 2] = b'x';

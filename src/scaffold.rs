@@ -32,10 +32,9 @@ impl ScaffoldError {
             ScaffoldError::NotEmpty(_) => Some("choose a new folder name, e.g. `fixbook init my-help-center`".into()),
             ScaffoldError::Exists(_) => Some("edit that file, or choose another code".into()),
             ScaffoldError::NoSite(_) => Some("run this inside a knowledge base, pass --dir, or create one with `fixbook init DIR`".into()),
-            ScaffoldError::UnknownProduct { known, .. } => Some(format!(
-                "products in site.toml: {}; add a [products.KEY] table for a new one",
-                known.join(", ")
-            )),
+            ScaffoldError::UnknownProduct { known, .. } => {
+                Some(format!("products in site.toml: {}; add a [products.KEY] table for a new one", known.join(", ")))
+            }
             _ => None,
         }
     }

@@ -167,8 +167,7 @@ fn explain(message: &str) -> (String, Option<String>) {
         if let Some((word, expected)) = quoted.split_first() {
             let short = message.split(", expected").next().unwrap_or(message).to_string();
             let what = if unknown_field { "allowed keys" } else { "allowed values" };
-            let hint = did_you_mean(word, expected.iter().copied())
-                .unwrap_or_else(|| format!("{what}: {}", expected.join(", ")));
+            let hint = did_you_mean(word, expected.iter().copied()).unwrap_or_else(|| format!("{what}: {}", expected.join(", ")));
             return (short, Some(hint));
         }
     }

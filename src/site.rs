@@ -32,8 +32,7 @@ impl Site {
         records.sort_by(|a, b| a.id.cmp(&b.id));
         let paths: Vec<String> = records.iter().map(|r| url::record_path(r.product(), r.code())).collect();
         let by_id = records.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        let mut by_product: BTreeMap<String, Vec<usize>> =
-            config.product_keys().map(|k| (k.to_string(), Vec::new())).collect();
+        let mut by_product: BTreeMap<String, Vec<usize>> = config.product_keys().map(|k| (k.to_string(), Vec::new())).collect();
         let mut by_tag: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
         for (i, r) in records.iter().enumerate() {
             by_product.entry(r.product().to_string()).or_default().push(i);

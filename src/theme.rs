@@ -122,7 +122,11 @@ impl Theme {
         }
         let (mut compiled_record, mut compiled_listings) = (true, true);
         for (name, path) in files_under(&site_root.join(TEMPLATES_DIR)) {
-            let text = String::from_utf8(read(&path)?).map_err(|e| FsError { action: "read", path: path.clone(), source: std::io::Error::new(std::io::ErrorKind::InvalidData, e) })?;
+            let text = String::from_utf8(read(&path)?).map_err(|e| FsError {
+                action: "read",
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })?;
             let overrides = |templates: &[&str]| templates.iter().any(|t| name == *t || name.strip_prefix("default/") == Some(*t));
             compiled_record &= !overrides(&RECORD_TEMPLATES);
             compiled_listings &= !overrides(&LISTING_TEMPLATES);
@@ -138,8 +142,7 @@ impl Theme {
             ThemeError::Template { name, origin, detail: error_chain(&e) }
         })?;
 
-        let mut assets: BTreeMap<String, Vec<u8>> =
-            DEFAULT_ASSETS.iter().map(|(p, b)| (p.to_string(), b.to_vec())).collect();
+        let mut assets: BTreeMap<String, Vec<u8>> = DEFAULT_ASSETS.iter().map(|(p, b)| (p.to_string(), b.to_vec())).collect();
         for (rel, path) in files_under(&site_root.join(STATIC_DIR)) {
             assets.insert(rel, read(&path)?);
         }
@@ -233,7 +236,10 @@ mod tests {
 
     #[test]
     fn indentation_goes_and_lines_stay() {
-        assert_eq!(unindent("<ul>\n  <li>a</li>\n\n\t{% if x %}<li>b</li>{% endif %}\n</ul>\n"), "<ul>\n<li>a</li>\n\n{% if x %}<li>b</li>{% endif %}\n</ul>\n");
+        assert_eq!(
+            unindent("<ul>\n  <li>a</li>\n\n\t{% if x %}<li>b</li>{% endif %}\n</ul>\n"),
+            "<ul>\n<li>a</li>\n\n{% if x %}<li>b</li>{% endif %}\n</ul>\n"
+        );
     }
 
     #[test]

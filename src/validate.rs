@@ -23,10 +23,7 @@ pub fn validate(loaded: Loaded) -> Result<Site, Diagnostics> {
         if let Some(products) = products.as_ref().filter(|p| !p.contains(&r.product())) {
             let hint = did_you_mean(r.product(), products.iter().copied())
                 .unwrap_or_else(|| format!("known products: {}; add it under [products] in site.toml", products.join(", ")));
-            errors.push(
-                Diagnostic::at(&r.file, source(), r.product.span(), format!("unknown product `{}`", r.product()))
-                    .with_hint(hint),
-            );
+            errors.push(Diagnostic::at(&r.file, source(), r.product.span(), format!("unknown product `{}`", r.product())).with_hint(hint));
         }
         let bad_related: Vec<_> = r
             .related
@@ -47,8 +44,8 @@ pub fn validate(loaded: Loaded) -> Result<Site, Diagnostics> {
         }));
         let unresolved: Vec<_> = r.links.iter().filter(|link| !ids.contains(&link.target)).collect();
         errors.extend(capped(unresolved.into_iter(), |link| {
-            let hint = did_you_mean(link.target.as_str(), id_list.iter().copied())
-                .unwrap_or_else(|| "a record's id is its path under content/ without .toml".into());
+            let hint =
+                did_you_mean(link.target.as_str(), id_list.iter().copied()).unwrap_or_else(|| "a record's id is its path under content/ without .toml".into());
             link.unresolved(&r.file, source()).with_hint(hint)
         }));
     }
@@ -86,9 +83,10 @@ fn duplicate_codes(records: &[Record], sources: &Sources) -> Vec<Diagnostic> {
                         url::record_path(r.product(), r.code())
                     )
                 };
-                errors.push(Diagnostic::at(&r.file, &source, r.code.span(), message).with_hint(
-                    "codes are unique within a product: merge the two records, or move one to another product",
-                ));
+                errors.push(
+                    Diagnostic::at(&r.file, &source, r.code.span(), message)
+                        .with_hint("codes are unique within a product: merge the two records, or move one to another product"),
+                );
             }
         }
     }

@@ -32,10 +32,8 @@ pub fn files(site: &Site) -> Vec<(String, String)> {
         let parent = titles.products[r.product()].clone();
         pages.push((names.records[i].clone(), titles.records[i].clone(), Some(parent), record(site, r, &titles)));
     }
-    let manifest: Vec<serde_json::Value> = pages
-        .iter()
-        .map(|(name, title, parent, _)| json!({ "file": format!("pages/{name}.xml"), "title": title, "parent": parent }))
-        .collect();
+    let manifest: Vec<serde_json::Value> =
+        pages.iter().map(|(name, title, parent, _)| json!({ "file": format!("pages/{name}.xml"), "title": title, "parent": parent })).collect();
     let mut out: Vec<(String, String)> = pages.into_iter().map(|(name, _, _, body)| (format!("pages/{name}.xml"), body)).collect();
     let manifest = json!({ "format": "confluence-storage", "site": site.config.title, "pages": manifest });
     out.push(("manifest.json".into(), serde_json::to_string_pretty(&manifest).expect("JSON") + "\n"));
@@ -67,11 +65,7 @@ impl Titles {
         let home = claim(site.config.title.clone(), site.config.title.clone());
         let product_name = |k: &str| site.config.product(k).map_or(k.to_string(), |p| p.name.clone());
         let products = site.by_product.keys().map(|k| (k.clone(), claim(product_name(k), format!("{} ({k})", product_name(k))))).collect();
-        let records = site
-            .records
-            .iter()
-            .map(|r| claim(r.title.clone(), format!("{} ({}, {})", r.title, r.code(), product_name(r.product()))))
-            .collect();
+        let records = site.records.iter().map(|r| claim(r.title.clone(), format!("{} ({}, {})", r.title, r.code(), product_name(r.product())))).collect();
         Titles { home, products, records }
     }
 }
@@ -239,12 +233,7 @@ fn record(site: &Site, r: &Record, titles: &Titles) -> String {
             if let Some(d) = &c.detail {
                 x.push_str(&md(d));
             }
-            let fixed: Vec<String> = r
-                .fixes
-                .iter()
-                .filter(|f| f.causes.iter().any(|id| id.get_ref() == c.id.get_ref()))
-                .map(|f| escape(&f.title))
-                .collect();
+            let fixed: Vec<String> = r.fixes.iter().filter(|f| f.causes.iter().any(|id| id.get_ref() == c.id.get_ref())).map(|f| escape(&f.title)).collect();
             if !fixed.is_empty() {
                 let _ = write!(x, "<p>Fixed by: {}</p>", fixed.join(", "));
             }
@@ -270,7 +259,11 @@ fn record(site: &Site, r: &Record, titles: &Titles) -> String {
                 // Plain text on the site.
                 let _ = write!(body, "<p><em>Tip:</em> {}</p>", escape(tip));
             }
-            let _ = write!(x, "<ac:task><ac:task-id>{}</ac:task-id><ac:task-status>incomplete</ac:task-status><ac:task-body>{body}</ac:task-body></ac:task>", n + 1);
+            let _ = write!(
+                x,
+                "<ac:task><ac:task-id>{}</ac:task-id><ac:task-status>incomplete</ac:task-status><ac:task-body>{body}</ac:task-body></ac:task>",
+                n + 1
+            );
         }
         x.push_str("</ac:task-list>");
     }

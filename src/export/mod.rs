@@ -48,8 +48,7 @@ impl PageNames {
         };
         let home = claim("Home".to_string(), "Home".to_string());
         let product_name = |key: &str| site.config.product(key).map_or(key.to_string(), |p| p.name.clone());
-        let products: BTreeMap<String, String> =
-            site.by_product.keys().map(|k| (k.clone(), claim(page_name(&product_name(k)), page_name(k)))).collect();
+        let products: BTreeMap<String, String> = site.by_product.keys().map(|k| (k.clone(), claim(page_name(&product_name(k)), page_name(k)))).collect();
         let records = site
             .records
             .iter()

@@ -82,12 +82,8 @@ fn sitemaps(site: &Site, limit: usize) -> Vec<(String, Vec<u8>)> {
 fn atom(site: &Site) -> String {
     let c = &site.config;
     let base = c.base_url();
-    let recent: Vec<usize> =
-        site.recently_updated(c.recent).into_iter().filter(|&i| site.records[i].updated.is_some()).collect();
-    let feed_updated = recent
-        .first()
-        .and_then(|&i| site.records[i].updated)
-        .map_or_else(|| "1970-01-01".to_string(), |d| d.to_string());
+    let recent: Vec<usize> = site.recently_updated(c.recent).into_iter().filter(|&i| site.records[i].updated.is_some()).collect();
+    let feed_updated = recent.first().and_then(|&i| site.records[i].updated).map_or_else(|| "1970-01-01".to_string(), |d| d.to_string());
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str(&format!(
         "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n  <title>{}</title>\n  <subtitle>Recently updated error codes</subtitle>\n  <link href=\"{}\"/>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}atom.xml\"/>\n  <id>{}</id>\n  <updated>{}T00:00:00Z</updated>\n  <generator>Fixbook</generator>\n",
@@ -196,7 +192,12 @@ struct Entry<'a> {
 fn entry(site: &Site, i: usize) -> Entry<'_> {
     let c = &site.config;
     let r = &site.records[i];
-    Entry { url: format!("{}{}", c.base_url(), site.paths[i]), product_name: c.product(r.product()).map_or(r.product(), |p| p.name.as_str()), id: r.id.as_str(), record: r }
+    Entry {
+        url: format!("{}{}", c.base_url(), site.paths[i]),
+        product_name: c.product(r.product()).map_or(r.product(), |p| p.name.as_str()),
+        id: r.id.as_str(),
+        record: r,
+    }
 }
 
 #[cfg(test)]
@@ -208,7 +209,8 @@ mod tests {
     fn a_records_part_is_the_document_serde_json_writes() {
         let site_toml = "title = \"T \\\"q\\\"\"\nbase_url = \"https://h.example/\"\nlanguage = \"en\"\n[products.p]\nname = \"P\"\n";
         for n in [0, 1, 3] {
-            let texts: Vec<(String, String)> = (0..n).map(|i| (format!("p/{i}"), format!("code = \"{i}\"\nproduct = \"p\"\ntitle = \"t <{i}>\"\nsummary = \"s\"\n"))).collect();
+            let texts: Vec<(String, String)> =
+                (0..n).map(|i| (format!("p/{i}"), format!("code = \"{i}\"\nproduct = \"p\"\ntitle = \"t <{i}>\"\nsummary = \"s\"\n"))).collect();
             let refs: Vec<(&str, &str)> = texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
             let site = validate(load_from_memory(site_toml, &refs)).unwrap();
             let doc = super::Part { version: super::RECORDS_JSON_VERSION, part: 1, records: (0..n).map(|i| super::entry(&site, i)).collect() };
@@ -224,22 +226,26 @@ mod tests {
     #[test]
     fn only_the_parts_of_edited_records_are_made_again() {
         let site_toml = "title = \"T\"\nbase_url = \"https://h.example/\"\nlanguage = \"en\"\n[products.p]\nname = \"P\"\n";
-        let texts: Vec<(String, String)> = (0..2_500).map(|i| (format!("p/{i:04}"), format!("code = \"{i}\"\nproduct = \"p\"\ntitle = \"t\"\nsummary = \"s\"\n"))).collect();
+        let texts: Vec<(String, String)> =
+            (0..2_500).map(|i| (format!("p/{i:04}"), format!("code = \"{i}\"\nproduct = \"p\"\ntitle = \"t\"\nsummary = \"s\"\n"))).collect();
         let refs: Vec<(&str, &str)> = texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         let site = validate(load_from_memory(site_toml, &refs)).unwrap();
         let names = |files: Vec<(String, Vec<u8>)>| files.into_iter().map(|(n, _)| n).filter(|n| n.starts_with("records")).collect::<Vec<_>>();
         assert_eq!(names(super::files(&site, None)), ["records.json", "records/1.json", "records/2.json", "records/3.json"]);
         assert_eq!(names(super::files(&site, Some(&[1_500, 1_999].into()))), ["records.json", "records/2.json"]);
-        let all: usize = super::files(&site, None).iter().filter(|(n, _)| n.starts_with("records/")).map(|(_, b)| serde_json::from_slice::<serde_json::Value>(b).unwrap()["records"].as_array().unwrap().len()).sum();
+        let all: usize = super::files(&site, None)
+            .iter()
+            .filter(|(n, _)| n.starts_with("records/"))
+            .map(|(_, b)| serde_json::from_slice::<serde_json::Value>(b).unwrap()["records"].as_array().unwrap().len())
+            .sum();
         assert_eq!(all, 2_500);
     }
 
     #[test]
     fn large_sitemaps_are_split_under_an_index() {
         let site_toml = "title = \"T\"\nbase_url = \"https://h.example/\"\nlanguage = \"en\"\n[products.p]\nname = \"P\"\n";
-        let texts: Vec<(String, String)> = (0..5)
-            .map(|i| (format!("p/{i}"), format!("code = \"{i}\"\nproduct = \"p\"\ntitle = \"t\"\nsummary = \"s\"\n")))
-            .collect();
+        let texts: Vec<(String, String)> =
+            (0..5).map(|i| (format!("p/{i}"), format!("code = \"{i}\"\nproduct = \"p\"\ntitle = \"t\"\nsummary = \"s\"\n"))).collect();
         let refs: Vec<(&str, &str)> = texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         let site = validate(load_from_memory(site_toml, &refs)).unwrap();
         // home, codes, product, 5 records, tags index = 9 URLs; 4 per file -> index + 3 files.

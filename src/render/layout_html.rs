@@ -142,4 +142,3 @@ fn footer(h: &mut Html, site: &SiteView) {
     }
     h.raw("</p>\n");
 }
-

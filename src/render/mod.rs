@@ -295,12 +295,8 @@ impl<'a> Shared<'a> {
         let md = Renderer { raw_html: site.config.markdown.raw_html, resolve: &resolve, root: &root, local_images_only: self.style.is_offline() };
         let record = RecordView::new(site, i, &links, &md);
         let product = site.config.product(r.product()).map_or(r.product(), |p| p.name.as_str());
-        let mut meta = self.meta(
-            &r.title,
-            &r.summary,
-            path,
-            vec![self.crumb(&links, product, &url::product_path(r.product())), self.crumb(&links, r.code(), path)],
-        );
+        let mut meta =
+            self.meta(&r.title, &r.summary, path, vec![self.crumb(&links, product, &url::product_path(r.product())), self.crumb(&links, r.code(), path)]);
         meta.og_type = "article";
         if !self.style.is_offline() {
             meta.json_ld = Some(json_ld::record_json_ld(site, i, &meta.canonical));
@@ -414,12 +410,8 @@ impl<'a> Shared<'a> {
             tags: Vec<TagView>,
         }
         let links = self.links(url::TAGS);
-        let tags = self
-            .site
-            .by_tag
-            .values()
-            .map(|(name, list)| TagView { name: name.clone(), url: links.href(&url::tag_path(name)), count: list.len() })
-            .collect();
+        let tags =
+            self.site.by_tag.values().map(|(name, list)| TagView { name: name.clone(), url: links.href(&url::tag_path(name)), count: list.len() }).collect();
         let crumbs = vec![self.crumb(&links, "Tags", url::TAGS)];
         let meta = self.meta("All tags", "Every tag used in the knowledge base.", url::TAGS, crumbs);
         let html = self.render(names::TAGS, url::TAGS, meta, All { tags })?;

@@ -12,8 +12,8 @@
 //! zero; every `{{ }}` is escaped with [`crate::escape::escape`] unless the template says
 //! `| safe` (Markdown HTML, JSON-LD) or it is a macro's output.
 
-use super::views::{PageMeta, RecordView, SiteView};
 use super::layout_html::{self, capitalize, Html};
+use super::views::{PageMeta, RecordView, SiteView};
 
 /// The record page for `record`, as Tera renders `record.html` of the default theme.
 pub fn record_page(site: &SiteView, page: &PageMeta, record: &RecordView) -> String {
@@ -49,7 +49,9 @@ fn content(h: &mut Html, site: &SiteView, r: &RecordView) {
     h.raw("\n</header>\n\n\n");
 
     if let Some(answer) = r.quick_answer.as_deref().filter(|s| !s.is_empty()) {
-        h.raw("\n<section class=\"quick-answer\" id=\"quick-answer\" aria-labelledby=\"quick-answer-title\">\n<h2 id=\"quick-answer-title\">Quick answer</h2>\n");
+        h.raw(
+            "\n<section class=\"quick-answer\" id=\"quick-answer\" aria-labelledby=\"quick-answer-title\">\n<h2 id=\"quick-answer-title\">Quick answer</h2>\n",
+        );
         h.raw(answer).raw("\n</section>\n");
     }
     h.raw("\n\n");
@@ -121,7 +123,11 @@ fn diagnosis(h: &mut Html, r: &RecordView) {
         h.raw("\n<section class=\"diagnosis\" aria-labelledby=\"causes\">\n<h2 id=\"causes\">Causes</h2>\n<p class=\"muted\">Most likely first. Each cause links to the fixes that address it.</p>\n<ol class=\"cause-list\">\n");
         for c in &r.causes {
             h.raw("\n<li class=\"cause\" id=\"").text(&c.anchor).raw("\">\n<div class=\"item-head\"><h3>").text(c.title);
-            h.raw("</h3><span class=\"badge likelihood likelihood-").text(c.likelihood).raw("\">").text(&capitalize(c.likelihood)).raw(" likelihood</span></div>\n");
+            h.raw("</h3><span class=\"badge likelihood likelihood-")
+                .text(c.likelihood)
+                .raw("\">")
+                .text(&capitalize(c.likelihood))
+                .raw(" likelihood</span></div>\n");
             if let Some(detail) = c.detail.as_deref().filter(|s| !s.is_empty()) {
                 h.raw("<div class=\"prose\">").raw(detail).raw("</div>");
             }
@@ -203,7 +209,11 @@ fn notes(h: &mut Html, r: &RecordView) {
     if !r.faq.is_empty() {
         h.raw("\n<section class=\"faq\" aria-labelledby=\"faq\">\n<h2 id=\"faq\">Frequently asked questions</h2>\n");
         for f in &r.faq {
-            h.raw("\n<details class=\"faq-item\" id=\"").text(&f.anchor).raw("\">\n<summary><h3>").text(f.question).raw("</h3></summary>\n<div class=\"faq-answer prose\">\n");
+            h.raw("\n<details class=\"faq-item\" id=\"")
+                .text(&f.anchor)
+                .raw("\">\n<summary><h3>")
+                .text(f.question)
+                .raw("</h3></summary>\n<div class=\"faq-answer prose\">\n");
             if let Some(short) = f.short.filter(|s| !s.is_empty()) {
                 h.raw("<p class=\"faq-short\"><strong>").text(short).raw("</strong></p>");
             }

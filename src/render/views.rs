@@ -209,13 +209,7 @@ impl PaginationView {
                 pages.push(None);
             }
         }
-        PaginationView {
-            current,
-            total,
-            prev_url: (current > 1).then(|| href(current - 1)),
-            next_url: (current < total).then(|| href(current + 1)),
-            pages,
-        }
+        PaginationView { current, total, prev_url: (current > 1).then(|| href(current - 1)), next_url: (current < total).then(|| href(current + 1)), pages }
     }
 }
 
@@ -441,11 +435,7 @@ impl<'a> RecordView<'a> {
             tags: r
                 .tags
                 .iter()
-                .map(|t| TagView {
-                    name: t.clone(),
-                    url: links.href(&url::tag_path(t)),
-                    count: site.by_tag.get(&url::tag_slug(t)).map_or(0, |(_, l)| l.len()),
-                })
+                .map(|t| TagView { name: t.clone(), url: links.href(&url::tag_path(t)), count: site.by_tag.get(&url::tag_slug(t)).map_or(0, |(_, l)| l.len()) })
                 .collect(),
             platforms: &r.platforms,
             updated: DateView::new(r.updated),
@@ -492,12 +482,7 @@ impl<'a> RecordView<'a> {
                 .faq
                 .iter()
                 .enumerate()
-                .map(|(n, f)| FaqView {
-                    anchor: format!("faq-{}", n + 1),
-                    question: &f.question,
-                    answer: block(&f.answer),
-                    short: f.short.as_deref(),
-                })
+                .map(|(n, f)| FaqView { anchor: format!("faq-{}", n + 1), question: &f.question, answer: block(&f.answer), short: f.short.as_deref() })
                 .collect(),
             takeaways: &r.takeaways,
             related: r

@@ -262,10 +262,7 @@ mod tests {
 
     #[test]
     fn identifiers_keep_their_whole_and_their_parts() {
-        assert_eq!(
-            texts("NET::ERR_CERT_DATE_INVALID", Mode::Text),
-            ["net", "err_cert_date_invalid", "err", "cert", "date", "invalid"]
-        );
+        assert_eq!(texts("NET::ERR_CERT_DATE_INVALID", Mode::Text), ["net", "err_cert_date_invalid", "err", "cert", "date", "invalid"]);
         assert_eq!(texts("E_ACCESSDENIED", Mode::Code), ["e_accessdenied", "e", "accessdenied"]);
         assert_eq!(texts(r"C:\Windows\SoftwareDistribution", Mode::Text), ["c", "window", "softwaredistribution"]);
         assert_eq!(texts("NDR 5.7.1, ORA-12154", Mode::Text), ["ndr", "5.7.1", "ora", "0x2f7a"]);

@@ -95,9 +95,8 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let indexed = |tokenizer: &str| {
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
+        TextOptions::default()
+            .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions))
     };
     let mut b = Schema::builder();
     let fields = Fields {
@@ -214,9 +213,7 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
     // A word found nowhere is a typo: its near matches are all there is, so they count in
     // full. A word that exists keeps exact matches above near ones.
     let known = |text: &str| {
-        [f.code, f.aliases, f.title, f.summary, f.keywords, f.body]
-            .iter()
-            .any(|&field| searcher.doc_freq(&Term::from_field_text(field, text)).unwrap_or(0) > 0)
+        [f.code, f.aliases, f.title, f.summary, f.keywords, f.body].iter().any(|&field| searcher.doc_freq(&Term::from_field_text(field, text)).unwrap_or(0) > 0)
     };
     for (i, t) in terms.iter().enumerate() {
         // The parts of an identifier (err, cert... of err_cert_revoked) match only exactly:
@@ -236,7 +233,13 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
             }
             if t.kind == Kind::Word && !part {
                 let n = t.text.chars().count();
-                let edits = if n >= 8 { 2 } else if n >= 4 { 1 } else { 0 };
+                let edits = if n >= 8 {
+                    2
+                } else if n >= 4 {
+                    1
+                } else {
+                    0
+                };
                 if edits > 0 {
                     add(field, &t.text, boost * fuzzy_factor, Match::Fuzzy(edits));
                 }
@@ -255,15 +258,7 @@ pub fn search(index: &Index, query: &str, limit: usize) -> Result<Vec<Hit>, Sear
     for (score, address) in top {
         let doc: TantivyDocument = searcher.doc(address).map_err(fail)?;
         let get = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        hits.push(Hit {
-            id: get(f.id),
-            code: get(f.code),
-            title: get(f.title),
-            product: get(f.product),
-            summary: get(f.summary),
-            url: get(f.url),
-            score,
-        });
+        hits.push(Hit { id: get(f.id), code: get(f.code), title: get(f.title), product: get(f.product), summary: get(f.summary), url: get(f.url), score });
     }
     Ok(hits)
 }

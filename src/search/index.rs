@@ -16,9 +16,9 @@ use serde_json::{json, Value};
 
 use super::corpus::{Corpus, Touched, SCALE};
 use super::doc::*;
+use super::encode::{content_hash, fnv1a, script, shared_prefix, utf16_len, vlq};
 use super::terms::Terms;
 pub use super::terms::WHOLE_PREFIX;
-use super::encode::{content_hash, fnv1a, script, shared_prefix, utf16_len, vlq};
 use crate::record::Severity;
 use crate::site::Site;
 
@@ -164,11 +164,7 @@ impl Index {
         }
         let facets = facets(site, &mut files);
         files.push(self.paths.clone());
-        let products: Vec<Value> = site
-            .by_product
-            .keys()
-            .map(|k| json!([k, site.config.product(k).map_or(k.as_str(), |p| p.name.as_str())]))
-            .collect();
+        let products: Vec<Value> = site.by_product.keys().map(|k| json!([k, site.config.product(k).map_or(k.as_str(), |p| p.name.as_str())])).collect();
         let hash = |file: &IndexFile| file.0.rsplit('.').nth(1).unwrap_or_default().to_string();
         let manifest = json!({
             "format": FORMAT,
@@ -218,7 +214,8 @@ fn term_shards(corpus: &Corpus, made: &[TermShard], touched: Option<&FxHashSet<u
             0 => String::new(),
             // The shortest prefix of this term that still sorts after the previous shard.
             _ => {
-                let (prev, units): (Vec<u16>, Vec<u16>) = (corpus.terms().text(sorted[at - 1]).encode_utf16().collect(), corpus.terms().text(sorted[at]).encode_utf16().collect());
+                let (prev, units): (Vec<u16>, Vec<u16>) =
+                    (corpus.terms().text(sorted[at - 1]).encode_utf16().collect(), corpus.terms().text(sorted[at]).encode_utf16().collect());
                 String::from_utf16_lossy(&units[..(shared_prefix(&prev, &units) + 1).min(units.len())])
             }
         };
@@ -384,8 +381,7 @@ fn severity_index(s: Option<Severity>) -> usize {
 /// Facet values of every record: products as runs, severities as one character per record,
 /// tags as lists of record numbers. Returns the file's name.
 fn facets(site: &Site, files: &mut Vec<IndexFile>) -> String {
-    let product_index: HashMap<&str, u32> =
-        site.by_product.keys().enumerate().map(|(i, k)| (k.as_str(), i as u32)).collect();
+    let product_index: HashMap<&str, u32> = site.by_product.keys().enumerate().map(|(i, k)| (k.as_str(), i as u32)).collect();
     let mut runs = String::new();
     let mut current: Option<(u32, u32)> = None;
     for r in &site.records {
@@ -455,7 +451,15 @@ mod tests {
     /// Record `i`: a title and 200 body words drawn from 5,000, enough for several shards.
     fn record(i: usize, summary: &str) -> (String, String) {
         let body: Vec<String> = (0..200).map(|k| word((i * 211 + k * 17) % 5_000)).collect();
-        (format!("p/{i:02}"), format!("code = \"0x{i:x}\"\nproduct = \"p\"\ntitle = \"{} {}\"\nsummary = \"{summary}\"\nquick_answer = \"{}\"\n", word(i), word(i + 7), body.join(" ")))
+        (
+            format!("p/{i:02}"),
+            format!(
+                "code = \"0x{i:x}\"\nproduct = \"p\"\ntitle = \"{} {}\"\nsummary = \"{summary}\"\nquick_answer = \"{}\"\n",
+                word(i),
+                word(i + 7),
+                body.join(" ")
+            ),
+        )
     }
 
     #[test]

@@ -6,6 +6,6 @@ pub mod analyze;
 pub mod corpus;
 pub mod doc;
 pub mod encode;
+pub mod engine;
 pub mod index;
 pub mod terms;
-pub mod engine;

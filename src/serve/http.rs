@@ -163,7 +163,8 @@ fn cross_site(headers: &HeaderMap, hosts: &Hosts) -> Option<&'static str> {
 }
 
 /// Characters a `Location` path must not hold as they are.
-const PATH: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'<').add(b'>').add(b'?').add(b'\\').add(b'^').add(b'`').add(b'{').add(b'|').add(b'}');
+const PATH: &AsciiSet =
+    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'<').add(b'>').add(b'?').add(b'\\').add(b'^').add(b'`').add(b'{').add(b'|').add(b'}');
 
 /// A file of the site, a redirect to a folder's page, or the site's 404 page.
 fn file(path: &str, state: &Shared) -> Response<Body> {

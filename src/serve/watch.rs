@@ -9,8 +9,8 @@ use walkdir::WalkDir;
 
 use super::ServeError;
 use crate::incremental::{matters, Update};
-use crate::BuildError;
 use crate::load::CONTENT_DIR;
+use crate::BuildError;
 
 /// Changes closer together than this (editor swap files, `git checkout`) make one rebuild.
 const QUIET: Duration = Duration::from_millis(20);

@@ -34,7 +34,20 @@ fn browser_pages_pass_an_accessibility_audit_in_light_and_dark() {
     let Some(axe) = axe_source() else { return };
     let Some(sample) = open_sample("browser_pages_pass_an_accessibility_audit_in_light_and_dark", 1280, 1000) else { return };
     let (s, origin) = (&sample.session, &sample.origin);
-    let pages = ["", "remote-desktop/0xc07/", "remote-desktop/", "codes/", "tags/", "tags/tls/", "404.html", "reverse-proxy/http-502/", "search/?q=certificate", "#popup", "remote-desktop/0xc07/#escalate", "remote-desktop/0xc7/"];
+    let pages = [
+        "",
+        "remote-desktop/0xc07/",
+        "remote-desktop/",
+        "codes/",
+        "tags/",
+        "tags/tls/",
+        "404.html",
+        "reverse-proxy/http-502/",
+        "search/?q=certificate",
+        "#popup",
+        "remote-desktop/0xc07/#escalate",
+        "remote-desktop/0xc7/",
+    ];
     let mut failures: Vec<(String, Value)> = Vec::new();
     for scheme in ["light", "dark"] {
         s.cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}));

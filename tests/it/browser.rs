@@ -87,7 +87,10 @@ fn browser_navigate_from_home_to_a_record() {
     let missing = format!("{origin}/no/such/page/");
     s.goto(&missing);
     assert_eq!(s.text(&s.find("h1")), "Page not found");
-    assert!(s.find_all("link[rel=stylesheet]").len() == 1 && s.js("return getComputedStyle(document.body).fontFamily").as_str().unwrap().contains("system-ui"), "the 404 page is styled at any depth");
+    assert!(
+        s.find_all("link[rel=stylesheet]").len() == 1 && s.js("return getComputedStyle(document.body).fontFamily").as_str().unwrap().contains("system-ui"),
+        "the 404 page is styled at any depth"
+    );
     let errors: Vec<_> = s.console().into_iter().filter(|m| m["level"] == "SEVERE" && !m["message"].as_str().unwrap().starts_with(&missing)).collect();
     assert!(errors.is_empty(), "console errors on the 404 page: {errors:?}");
 }

@@ -13,15 +13,25 @@ fn sample_knowledge_base_builds_a_page_per_record() {
     assert!(records.len() >= 30, "the sample has {} records", records.len());
     assert_eq!(site.summary.records, records.len());
     for e in &records {
-        let code = toml::from_str::<toml::Table>(&std::fs::read_to_string(e.path()).unwrap()).unwrap()["code"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let code = toml::from_str::<toml::Table>(&std::fs::read_to_string(e.path()).unwrap()).unwrap()["code"].as_str().unwrap().to_string();
         let product = e.path().parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
         let page = format!("{product}/{}/index.html", fixbook::url::code_slug(&code));
         assert!(site.exists(&page), "no page {page} for {}", e.path().display());
     }
-    for f in ["index.html", "404.html", "codes/index.html", "tags/index.html", "sitemap.xml", "robots.txt", "atom.xml", "records.json", "records/1.json", "assets/fixbook.css", "assets/fixbook.js", ".fixbook"] {
+    for f in [
+        "index.html",
+        "404.html",
+        "codes/index.html",
+        "tags/index.html",
+        "sitemap.xml",
+        "robots.txt",
+        "atom.xml",
+        "records.json",
+        "records/1.json",
+        "assets/fixbook.css",
+        "assets/fixbook.js",
+        ".fixbook",
+    ] {
         assert!(site.exists(f), "missing {f}");
     }
     let products = toml::from_str::<toml::Table>(&std::fs::read_to_string(repo_root().join("site.toml")).unwrap()).unwrap();

@@ -145,7 +145,11 @@ fn browser_single_file_site_navigates_and_searches() {
     s.click(&link);
     wait_true(&s, "return location.hash === '#/remote-desktop/0x204/' && document.title.startsWith('Remote Desktop error 0x204')", "the record route");
     // The guided fix and the checklist work on a route too.
-    wait_true(&s, "return !!document.querySelector('.guide-panel [data-answer=no]') && !!document.querySelector('.step-done input')", "the guided fix on the route");
+    wait_true(
+        &s,
+        "return !!document.querySelector('.guide-panel [data-answer=no]') && !!document.querySelector('.step-done input')",
+        "the guided fix on the route",
+    );
     s.click(&s.find(".guide-panel [data-answer=no]"));
     wait_true(&s, "return document.querySelector('.guide-panel').getAttribute('data-step') === '2'", "the second fix");
     // A mistyped code on a route: the not-found page suggests the nearest one.

@@ -14,7 +14,15 @@ fn run(case: Option<&str>) -> (i32, String) {
     let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
     let mut text = String::new();
     for f in findings {
-        text.push_str(&format!("{}[{}] {}:{}:{}: {}\n", f["level"].as_str().unwrap(), f["rule"].as_str().unwrap(), f["file"].as_str().unwrap(), f["line"], f["column"], f["message"].as_str().unwrap()));
+        text.push_str(&format!(
+            "{}[{}] {}:{}:{}: {}\n",
+            f["level"].as_str().unwrap(),
+            f["rule"].as_str().unwrap(),
+            f["file"].as_str().unwrap(),
+            f["line"],
+            f["column"],
+            f["message"].as_str().unwrap()
+        ));
         if let Some(h) = f["hint"].as_str() {
             text.push_str(&format!("  hint: {h}\n"));
         }

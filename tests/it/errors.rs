@@ -8,7 +8,8 @@ fn report(case: &str) -> String {
     let overlay = fixture("bad").join(case);
     let dir = kb(&fixture("base"), &[&overlay]);
     let out = dir.path().join("public");
-    let result = fixbook::build(&fixbook::BuildOptions { root: dir.path().to_path_buf(), out: out.clone(), progress: false, links: Default::default(), clean: false });
+    let result =
+        fixbook::build(&fixbook::BuildOptions { root: dir.path().to_path_buf(), out: out.clone(), progress: false, links: Default::default(), clean: false });
     assert!(!out.exists(), "{case}: a failed build must not create the output folder");
     let diagnostics = match result {
         Err(fixbook::BuildError::Invalid(d)) => d,
@@ -67,10 +68,7 @@ cases! {
 
 #[test]
 fn every_fixture_has_a_test() {
-    let mut dirs: Vec<String> = std::fs::read_dir(fixture("bad"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let mut dirs: Vec<String> = std::fs::read_dir(fixture("bad")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     dirs.sort();
     let mut listed: Vec<String> = ALL.iter().map(|s| s.to_string()).collect();
     listed.sort();

@@ -15,11 +15,7 @@ fn export(args: &[&str]) -> (tempfile::TempDir, BTreeMap<String, String>) {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("Exported 33 records as markdown into"), "{stdout}");
     let out = dir.path().join(args.iter().position(|a| *a == "--out").map_or("export-markdown", |i| args[i + 1]));
-    let pages = crate::support::tree(&out)
-        .into_iter()
-        .filter(|(p, _)| p.ends_with(".md"))
-        .map(|(p, b)| (p, String::from_utf8(b).unwrap()))
-        .collect();
+    let pages = crate::support::tree(&out).into_iter().filter(|(p, _)| p.ends_with(".md")).map(|(p, b)| (p, String::from_utf8(b).unwrap())).collect();
     (dir, pages)
 }
 
@@ -79,10 +75,13 @@ fn markdown_export_links_every_page_as_folders_read_them() {
 
     let page = &pages["Remote-Desktop-0xc07.md"];
     let front: Vec<&str> = page.strip_prefix("---\n").unwrap().split("\n---\n").next().unwrap().lines().collect();
-    let meta: BTreeMap<&str, serde_json::Value> = front.iter().map(|l| {
-        let (k, v) = l.split_once(": ").unwrap();
-        (k, serde_json::from_str(v).unwrap_or_else(|e| panic!("front matter {l}: {e}")))
-    }).collect();
+    let meta: BTreeMap<&str, serde_json::Value> = front
+        .iter()
+        .map(|l| {
+            let (k, v) = l.split_once(": ").unwrap();
+            (k, serde_json::from_str(v).unwrap_or_else(|e| panic!("front matter {l}: {e}")))
+        })
+        .collect();
     assert_eq!(meta["code"], "0xc07");
     assert_eq!(meta["severity"], "high");
     assert_eq!(meta["aliases"], serde_json::json!(["0x00000C07", "3079"]));
@@ -129,9 +128,7 @@ fn confluence_export_is_storage_format_with_a_page_tree() {
     let mut links = 0;
     for p in pages {
         let xml = std::fs::read_to_string(out.join(p["file"].as_str().unwrap())).unwrap();
-        let wrapped = format!(
-            "<root xmlns:ac=\"http://atlassian.com/content\" xmlns:ri=\"http://atlassian.com/resource/identifier\">{xml}</root>"
-        );
+        let wrapped = format!("<root xmlns:ac=\"http://atlassian.com/content\" xmlns:ri=\"http://atlassian.com/resource/identifier\">{xml}</root>");
         let doc = roxmltree::Document::parse(&wrapped).unwrap_or_else(|e| panic!("{}: not well-formed XML: {e}", p["file"]));
         for node in doc.descendants().filter(|n| n.is_element()) {
             let tag = node.tag_name();

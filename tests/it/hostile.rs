@@ -215,7 +215,8 @@ fn the_checks_see_live_markup() {
     for html in bad {
         assert!(!live_parts(&Html::parse_document(html), "t", false).is_empty(), "{html}");
     }
-    let fine = "<script type=\"application/ld+json\">{\"a\": \"\\u003c/script>\"}</script><script src=\"../assets/fixbook.js\" defer></script><p>&lt;script&gt;</p>";
+    let fine =
+        "<script type=\"application/ld+json\">{\"a\": \"\\u003c/script>\"}</script><script src=\"../assets/fixbook.js\" defer></script><p>&lt;script&gt;</p>";
     assert_eq!(live_parts(&Html::parse_document(fine), "t", false), Vec::<String>::new());
 }
 
@@ -361,7 +362,12 @@ fn payloads_are_inert_in_wiki_exports() {
             assert!(n.attribute(("http://atlassian.com/content", "name")).is_none_or(|m| m != "html" && m != "html-include"), "{path}: html macro");
             for a in n.attributes() {
                 let v = a.value().to_ascii_lowercase();
-                assert!(!a.name().starts_with("on") && !v.trim_start().starts_with("javascript:") && !v.trim_start().starts_with("data:"), "{path}: {}={:?}", a.name(), a.value());
+                assert!(
+                    !a.name().starts_with("on") && !v.trim_start().starts_with("javascript:") && !v.trim_start().starts_with("data:"),
+                    "{path}: {}={:?}",
+                    a.name(),
+                    a.value()
+                );
             }
             if let Some(t) = n.text() {
                 text.push_str(t);
@@ -386,7 +392,8 @@ fn assert_nothing_ran(s: &crate::webdriver::Session, page: &str) {
     if let Some(text) = s.dialog() {
         panic!("{page}: a dialog opened: {text:?}");
     }
-    let errors: Vec<_> = s.console().into_iter().filter(|m| m["level"] == "SEVERE" || m["message"].as_str().is_some_and(|t| t.contains("Content Security Policy"))).collect();
+    let errors: Vec<_> =
+        s.console().into_iter().filter(|m| m["level"] == "SEVERE" || m["message"].as_str().is_some_and(|t| t.contains("Content Security Policy"))).collect();
     assert!(errors.is_empty(), "{page}: {errors:?}");
 }
 
@@ -433,7 +440,11 @@ fn browser_no_payload_runs_anywhere() {
     let routes: Vec<String> = pages.iter().map(|p| p.trim_end_matches("index.html").to_string()).filter(|p| !p.ends_with(".html")).collect();
     for route in &routes {
         s.js(&format!("location.hash = {}", serde_json::to_string(&format!("#/{route}")).unwrap()));
-        wait_for(&s, &format!("return location.hash === {} && !!document.querySelector('main h1')", serde_json::to_string(&format!("#/{route}")).unwrap()), route);
+        wait_for(
+            &s,
+            &format!("return location.hash === {} && !!document.querySelector('main h1')", serde_json::to_string(&format!("#/{route}")).unwrap()),
+            route,
+        );
         assert_nothing_ran(&s, &format!("single file #/{route}"));
     }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{fixture, fixbook, kb};
+use crate::support::{fixbook, fixture, kb};
 
 fn build_into(root: &Path, out: &Path) -> Result<fixbook::BuildSummary, String> {
     fixbook::build(&fixbook::BuildOptions { root: root.to_path_buf(), out: out.to_path_buf(), progress: false, links: Default::default(), clean: false })
@@ -41,7 +41,12 @@ fn records_added_after_a_build_are_still_seen_by_git() {
     // `fixbook search` keeps its index in the cache too.
     let (code, _, err) = fixbook(&["search", ".", "0xc07"], root);
     assert_eq!(code, 0, "{err}");
-    assert!(!root.join(".gitignore").exists(), "Fixbook wrote {}:\n{}", root.join(".gitignore").display(), std::fs::read_to_string(root.join(".gitignore")).unwrap_or_default());
+    assert!(
+        !root.join(".gitignore").exists(),
+        "Fixbook wrote {}:\n{}",
+        root.join(".gitignore").display(),
+        std::fs::read_to_string(root.join(".gitignore")).unwrap_or_default()
+    );
     assert_eq!(std::fs::read_to_string(root.join(".fixbook-cache/.gitignore")).unwrap(), "*\n", "the cache ignores itself");
 
     std::fs::write(root.join("content/rd/0x999.toml"), RECORD).unwrap();
@@ -65,7 +70,11 @@ fn a_cache_folder_that_is_a_link_is_neither_written_through_nor_emptied() {
     let (code, _, err) = fixbook(&["search", ".", "0xc07"], root);
     assert_ne!(code, 0, "search cannot keep its index there");
     assert!(err.contains(".fixbook-cache") && err.contains("symbolic link"), "the error says why: {err}");
-    let mut left: Vec<String> = walkdir::WalkDir::new(elsewhere.path()).min_depth(1).into_iter().map(|e| e.unwrap().path().strip_prefix(elsewhere.path()).unwrap().display().to_string()).collect();
+    let mut left: Vec<String> = walkdir::WalkDir::new(elsewhere.path())
+        .min_depth(1)
+        .into_iter()
+        .map(|e| e.unwrap().path().strip_prefix(elsewhere.path()).unwrap().display().to_string())
+        .collect();
     left.sort();
     assert_eq!(left, ["search", "search/keep.txt"], "nothing written or deleted through the link");
 }

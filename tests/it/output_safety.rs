@@ -29,7 +29,8 @@ fn names(dir: &Path) -> Vec<String> {
 
 /// `fixbook ARGS` in `cwd`, its stdout and stderr lines sent to the receiver as they come.
 fn spawn(args: &[&str], cwd: &Path) -> (Running, Receiver<String>) {
-    let mut child: Child = Command::new(env!("CARGO_BIN_EXE_fixbook")).args(args).current_dir(cwd).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child: Child =
+        Command::new(env!("CARGO_BIN_EXE_fixbook")).args(args).current_dir(cwd).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let (tx, lines) = channel();
     send_lines(child.stdout.take().unwrap(), tx.clone());
     send_lines(child.stderr.take().unwrap(), tx);
@@ -259,7 +260,8 @@ fn a_symlink_inside_the_spare_or_the_output_is_not_followed() {
         let (code, _, stderr) = fixbook(&["build"], dir.path());
         assert_same_files(&tree(elsewhere.path()), &before, &format!("link inside the {inside}: the files outside, changed through it: {stderr}"));
         assert_eq!(code, 0, "{stderr}");
-        let links: Vec<_> = walkdir::WalkDir::new(&public).into_iter().map(Result::unwrap).filter(|e| e.path_is_symlink()).map(|e| e.path().to_path_buf()).collect();
+        let links: Vec<_> =
+            walkdir::WalkDir::new(&public).into_iter().map(Result::unwrap).filter(|e| e.path_is_symlink()).map(|e| e.path().to_path_buf()).collect();
         assert!(links.is_empty(), "link inside the {inside}: carried into the new output: {links:?}");
         assert_same_files(&tree(&public), &clean_tree(dir.path()), &format!("link inside the {inside}: the site"));
     }

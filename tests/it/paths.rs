@@ -53,7 +53,11 @@ fn case_only_collisions_and_long_codes_are_errors() {
     record(dir.path(), "long.toml", &"A".repeat(200));
     let text = errors(dir.path());
     assert!(text.contains("content/rd/upper.toml:1:8"), "a code that differs only in case is a duplicate: {text}");
-    assert!(text.contains("content/rd/long.toml:1:8: `code` is too long for a page address (200 characters in the URL; at most 120)") || text.contains("`code` is too long"), "{text}");
+    assert!(
+        text.contains("content/rd/long.toml:1:8: `code` is too long for a page address (200 characters in the URL; at most 120)")
+            || text.contains("`code` is too long"),
+        "{text}"
+    );
 }
 
 #[cfg(unix)]

@@ -114,11 +114,7 @@ fn in_chromium(session: Session, site: &Path) -> impl FnMut(&[String]) -> Vec<Ve
         lists
             .iter()
             .map(|hits| {
-                hits.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|h| Hit { path: h[0].as_str().unwrap().to_string(), code: h[1].as_str().unwrap().to_string() })
-                    .collect()
+                hits.as_array().unwrap().iter().map(|h| Hit { path: h[0].as_str().unwrap().to_string(), code: h[1].as_str().unwrap().to_string() }).collect()
             })
             .collect()
     }

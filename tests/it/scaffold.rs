@@ -29,9 +29,29 @@ fn new_writes_every_key_explained_and_refuses_to_overwrite() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("code = \"NET::ERR_X {title}\""), "the code is written as given: {text}");
     for key in [
-        "aliases", "severity", "tags", "platforms", "updated", "reviewed", "estimated_time", "quick_answer", "symptoms",
-        "quick_fixes", "takeaways", "related", "[[sections]]", "[[causes]]", "likelihood", "[[fixes]]", "difficulty",
-        "[[steps]]", "tip", "[[callouts]]", "kind", "[[faq]]", "short",
+        "aliases",
+        "severity",
+        "tags",
+        "platforms",
+        "updated",
+        "reviewed",
+        "estimated_time",
+        "quick_answer",
+        "symptoms",
+        "quick_fixes",
+        "takeaways",
+        "related",
+        "[[sections]]",
+        "[[causes]]",
+        "likelihood",
+        "[[fixes]]",
+        "difficulty",
+        "[[steps]]",
+        "tip",
+        "[[callouts]]",
+        "kind",
+        "[[faq]]",
+        "short",
     ] {
         assert!(text.contains(&format!("# {key}")) || text.contains(&format!("# {key} ")), "{key} is in the skeleton, commented");
     }

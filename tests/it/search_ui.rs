@@ -94,7 +94,8 @@ pub(crate) fn search_page(s: &Session, search_url: &str) {
     s.click(&label);
     wait_for(s, &format!("{results}.length === {count} || null"), "the narrowed list");
     assert!(s.url().contains("product=browser"), "{}", s.url());
-    let about: Vec<Value> = s.js("return [...document.querySelectorAll('[data-fixbook-results] .result-about')].map(a => a.textContent)").as_array().unwrap().clone();
+    let about: Vec<Value> =
+        s.js("return [...document.querySelectorAll('[data-fixbook-results] .result-about')].map(a => a.textContent)").as_array().unwrap().clone();
     assert!(about.iter().all(|a| a.as_str().unwrap().starts_with("Web Browser")), "{about:?}");
 
     // The narrowed search can be linked.

@@ -360,7 +360,8 @@ fn build_again_renders_only_what_changed() {
 
     // A template change is a full build.
     std::fs::create_dir_all(root.join("templates")).unwrap();
-    std::fs::write(root.join("templates/record.html"), "{% extends \"default/record.html\" %}{% block takeaways %}<p>Local takeaways</p>{% endblock %}").unwrap();
+    std::fs::write(root.join("templates/record.html"), "{% extends \"default/record.html\" %}{% block takeaways %}<p>Local takeaways</p>{% endblock %}")
+        .unwrap();
     let themed = build(false);
     assert_eq!(themed.rendered, themed.pages);
     assert!(std::fs::read_to_string(&page).unwrap().contains("Local takeaways"));

@@ -64,7 +64,9 @@ fn serve_answers_only_to_loopback_host_names() {
     let server = start(kb.path());
     let port = port(&server.origin);
     // A page elsewhere whose name resolves to 127.0.0.1 (DNS rebinding) sends its own name.
-    for bad in [format!("attacker.example:{port}"), "attacker.example".to_string(), format!("localhost.attacker.example:{port}"), format!("127.0.0.1.nip.io:{port}")] {
+    for bad in
+        [format!("attacker.example:{port}"), "attacker.example".to_string(), format!("localhost.attacker.example:{port}"), format!("127.0.0.1.nip.io:{port}")]
+    {
         let reply = raw(&server.origin, "/remote-desktop/0x204/", &[&format!("Host: {bad}")]);
         assert_eq!(reply.status, 403, "Host: {bad} must be refused, got {}", reply.text.lines().next().unwrap_or(""));
         assert!(!reply.text.contains("0x204"), "Host: {bad} must not see the site");
@@ -127,7 +129,10 @@ fn serve_redirects_only_within_itself() {
     for path in ["//tags", "///tags", "//tags?x=1"] {
         let reply = raw(&server.origin, path, &[&h]);
         let location = reply.header("location").unwrap_or_default();
-        assert!(!location.starts_with("//") && !location.starts_with("/\\") && !location.contains("://"), "GET {path} redirects off the host: Location: {location}");
+        assert!(
+            !location.starts_with("//") && !location.starts_with("/\\") && !location.contains("://"),
+            "GET {path} redirects off the host: Location: {location}"
+        );
         assert!(reply.status == 404 || location == "/tags/", "GET {path}: {} {location}", reply.status);
     }
 }
@@ -271,7 +276,8 @@ fn browser_other_site_cannot_include_the_preview_scripts() {
     let server = start(kb.path());
     let port = port(&server.origin);
     let other = tempfile::tempdir().unwrap();
-    let mut html = String::from("<!doctype html><script>window.got = []; window.FixbookSearch = { loaded: function (name) { window.got.push(name); } };</script>\n");
+    let mut html =
+        String::from("<!doctype html><script>window.got = []; window.FixbookSearch = { loaded: function (name) { window.got.push(name); } };</script>\n");
     for origin in [server.origin.clone(), format!("http://localhost:{port}")] {
         html.push_str(&format!("<script src=\"{origin}/search/manifest.js\"></script>\n<script src=\"{origin}/__fixbook/live.js\"></script>\n"));
     }

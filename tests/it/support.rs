@@ -77,11 +77,7 @@ pub fn build_with(root: &Path, links: fixbook::LinkStyle) -> Built {
 /// Runs the `fixbook` binary; returns (exit code, stdout, stderr).
 pub fn fixbook(args: &[&str], cwd: &Path) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_fixbook")).args(args).current_dir(cwd).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// Every file under `dir` as (relative path, bytes), sorted.

@@ -7,7 +7,13 @@ use crate::support::{fixbook, fixture, kb};
 /// loads) and which then gains a line with raw control bytes (a located error quoting it).
 fn hostile_title() -> tempfile::TempDir {
     let dir = kb(&fixture("base"), &[]);
-    let record = std::fs::read_dir(dir.path().join("content")).unwrap().flatten().flat_map(|p| std::fs::read_dir(p.path()).unwrap().flatten()).map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "toml")).unwrap();
+    let record = std::fs::read_dir(dir.path().join("content"))
+        .unwrap()
+        .flatten()
+        .flat_map(|p| std::fs::read_dir(p.path()).unwrap().flatten())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "toml"))
+        .unwrap();
     let text = std::fs::read_to_string(&record).unwrap();
     let text = text.replacen("title = \"", "title = \"\\u001b]0;pwned\\u0007\\u001b[2J\\r", 1);
     std::fs::write(&record, text).unwrap();

@@ -144,7 +144,8 @@ fn confluence_export_is_as_inert_as_the_site() {
 /// One line of `n` links to `target`: a list of symptoms of 1,000 links each, as each
 /// Markdown field has a size limit and a file does not.
 fn links_record(n: usize, target: &str) -> String {
-    let symptoms: Vec<String> = (0..n).collect::<Vec<_>>().chunks(1000).map(|c| format!("\"{}\"", c.iter().map(|i| format!("[l{i}](@/{target}) ")).collect::<String>())).collect();
+    let symptoms: Vec<String> =
+        (0..n).collect::<Vec<_>>().chunks(1000).map(|c| format!("\"{}\"", c.iter().map(|i| format!("[l{i}](@/{target}) ")).collect::<String>())).collect();
     format!("code = \"L\"\nproduct = \"p\"\ntitle = \"t\"\nsummary = \"s\"\nsymptoms = [{}]\n", symptoms.join(", "))
 }
 

@@ -89,7 +89,11 @@ fn pages_written_without_tera_are_the_pages_tera_writes() {
     let support = "[support]\nurl = \"https://support.example.com/new?code={code}&t='x'\"\nfeedback_url = \"https://feedback.example.com/r?a=1&b=2\"\n";
     // One record a page, so that listings have pages, and gaps between the page links.
     let listing = "[listing]\npage_size = 1\n";
-    std::fs::write(with_support.path().join("site.toml"), format!("{toml}\n{support}\n{listing}\n[security]\ncontent_security_policy = \"default-src 'self'\"\n")).unwrap();
+    std::fs::write(
+        with_support.path().join("site.toml"),
+        format!("{toml}\n{support}\n{listing}\n[security]\ncontent_security_policy = \"default-src 'self'\"\n"),
+    )
+    .unwrap();
     let sample = crate::support::sample_kb();
     let hostile = crate::hostile::hostile_kb(Some("default-src 'self'"));
     // More products than the footer lists, so it links to all of them.

@@ -53,7 +53,8 @@ impl Watching {
 /// The output is, file for file, what a clean build of the knowledge base writes.
 fn assert_same_as_clean(root: &Path, public: &Path, what: &str) {
     let clean = tempfile::tempdir().unwrap();
-    let opts = fixbook::BuildOptions { root: root.to_path_buf(), out: clean.path().join("public"), progress: false, links: fixbook::LinkStyle::Absolute, clean: true };
+    let opts =
+        fixbook::BuildOptions { root: root.to_path_buf(), out: clean.path().join("public"), progress: false, links: fixbook::LinkStyle::Absolute, clean: true };
     fixbook::build(&opts).unwrap();
     assert_same_files(&tree(public), &tree(&clean.path().join("public")), what);
 }

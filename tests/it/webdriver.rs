@@ -178,10 +178,13 @@ impl Session {
 
     /// Types keys into the focused element (WebDriver key codes such as "\u{E004}" for Tab).
     pub fn keys(&self, keys: &str) {
-        let actions: Vec<Value> = keys.chars().flat_map(|c| {
-            let k = c.to_string();
-            [json!({"type": "keyDown", "value": k}), json!({"type": "keyUp", "value": k})]
-        }).collect();
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                let k = c.to_string();
+                [json!({"type": "keyDown", "value": k}), json!({"type": "keyUp", "value": k})]
+            })
+            .collect();
         self.post(&self.s("/actions"), json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
     }
 
