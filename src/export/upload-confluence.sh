@@ -25,6 +25,10 @@ if [ -z "$space_id" ]; then
   exit 1
 fi
 
+# Titles are record text: shown with their control characters as "?", so that none of them
+# (an escape sequence, a carriage return) is obeyed by the terminal.
+shown() { printf '%s' "${1//[[:cntrl:]]/?}"; }
+
 declare -A ids
 count=$(jq '.pages | length' manifest.json)
 for ((i = 0; i < count; i++)); do
@@ -40,12 +44,12 @@ for ((i = 0; i < count; i++)); do
       '{id: $id, status: "current", title: $t, body: {representation: "storage", value: $v}, version: {number: $n}}' |
       call -X PUT "$api/pages/$existing" --data-binary @- >/dev/null
     ids[$title]=$existing
-    echo "$((i + 1))/$count updated: $title"
+    echo "$((i + 1))/$count updated: $(shown "$title")"
   else
     ids[$title]=$(jq -n --arg s "$space_id" --arg t "$title" --arg p "$parent_id" --rawfile v "$file" \
       '{spaceId: $s, status: "current", title: $t, body: {representation: "storage", value: $v}}
        + (if $p == "" then {} else {parentId: $p} end)' |
       call -X POST "$api/pages" --data-binary @- | jq -r '.id')
-    echo "$((i + 1))/$count created: $title"
+    echo "$((i + 1))/$count created: $(shown "$title")"
   fi
 done

@@ -32,6 +32,8 @@ for run in (1, 2):
     r = subprocess.run(["bash", sys.argv[1] + "/upload-confluence.sh"], env=env, capture_output=True, text=True)
     print("run", run, "exit", r.returncode, r.stdout.splitlines()[:2], r.stdout.splitlines()[-1:], r.stderr[-300:])
     assert r.returncode == 0, r.stderr
+    # Titles are record text: the script shows them, never sends their control characters.
+    assert not any(ord(c) < 32 and c not in "\n\t" or ord(c) == 127 for c in r.stdout + r.stderr), repr(r.stdout)
     assert all(l.split(" ")[1] == ("created:" if run == 1 else "updated:") for l in r.stdout.splitlines()), r.stdout
 print(len(pages), "pages;", sum(1 for p in pages.values() if p.get("parentId") is None), "at the root;", "versions:", sorted({p["version"]["number"] for p in pages.values()}))
 rd = [p for p in pages.values() if p["title"] == "Remote Desktop"][0]

@@ -168,7 +168,14 @@ fn confluence_upload_script_builds_the_page_tree() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = fixbook(&["export", repo_root().to_str().unwrap(), "--format", "confluence", "-q"], dir.path());
+    // A title with escape sequences a terminal would obey (the script prints each title).
+    let kb = crate::support::sample_kb();
+    crate::support::edit(
+        &kb.path().join("content/remote-desktop/0xc07.toml"),
+        "title = \"Remote Desktop",
+        "title = \"\\u001b]0;pwned\\u0007\\u001b[2JRemote Desktop",
+    );
+    let (code, _, stderr) = fixbook(&["export", kb.path().to_str().unwrap(), "--format", "confluence", "-q"], dir.path());
     assert_eq!(code, 0, "{stderr}");
     let out = std::process::Command::new("python3")
         .arg(repo_root().join("tests/confluence/mock_upload.py"))
