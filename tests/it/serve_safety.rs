@@ -221,16 +221,12 @@ fn serve_keeps_shards_of_pages_opened_rebuilds_ago() {
 fn serve_sees_edits_through_a_symlinked_record() {
     let kb = sample_kb();
     let root = kb.path();
-    let shared = root.join("shared");
-    std::fs::create_dir(&shared).unwrap();
-    let rec = root.join("content/remote-desktop/0x204.toml");
-    std::fs::rename(&rec, shared.join("0x204.toml")).unwrap();
-    std::os::unix::fs::symlink("../../shared/0x204.toml", &rec).unwrap();
+    let target = crate::support::symlink_a_record(root);
     let server = start(root);
     let page = format!("{}/remote-desktop/0x204/", server.origin);
     assert_eq!(get(&page).0, 200);
     let mut events = Events::open(&server.origin);
-    edit(&shared.join("0x204.toml"), "title = \"", "title = \"Through the link: ");
+    edit(&target, "title = \"", "title = \"Through the link: ");
     let event = events.next_within(Duration::from_secs(10));
     assert_eq!(event.map(|e| e.0).as_deref(), Some("reload"), "an edit of the file a record links to rebuilds");
     assert!(get(&page).1.contains("Through the link: "));

@@ -121,6 +121,18 @@ impl Drop for Running {
     }
 }
 
+/// Makes the sample record `remote-desktop/0x204` a symbolic link to a file elsewhere in the
+/// knowledge base at `root` (`shared/0x204.toml`), and returns that file: saving it edits the
+/// record.
+pub fn symlink_a_record(root: &Path) -> PathBuf {
+    let shared = root.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let record = root.join("content/remote-desktop/0x204.toml");
+    std::fs::rename(&record, shared.join("0x204.toml")).unwrap();
+    std::os::unix::fs::symlink("../../shared/0x204.toml", &record).unwrap();
+    shared.join("0x204.toml")
+}
+
 /// Sends each line read from `from` to `to`, on a thread of its own, until either closes.
 pub fn send_lines(from: impl Read + Send + 'static, to: Sender<String>) {
     std::thread::spawn(move || BufReader::new(from).lines().map_while(Result::ok).for_each(|l| drop(to.send(l))));

@@ -115,16 +115,12 @@ fn watch_rebuilds_each_change_into_the_output_as_a_clean_build_would() {
 fn watch_sees_edits_through_a_symlinked_record() {
     let kb = sample_kb();
     let root = kb.path();
-    let shared = root.join("shared");
-    std::fs::create_dir(&shared).unwrap();
-    let rec = root.join("content/remote-desktop/0x204.toml");
-    std::fs::rename(&rec, shared.join("0x204.toml")).unwrap();
-    std::os::unix::fs::symlink("../../shared/0x204.toml", &rec).unwrap();
+    let target = crate::support::symlink_a_record(root);
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
     let w = Watching::start(root, &public);
     w.until("Built ");
-    edit(&shared.join("0x204.toml"), "title = \"", "title = \"Through the link: ");
+    edit(&target, "title = \"", "title = \"Through the link: ");
     let seen = w.lines.recv_timeout(Duration::from_secs(10));
     assert!(seen.as_deref().is_ok_and(|l| l.starts_with("Rebuilt ")), "an edit of the file a record links to rebuilds: {seen:?}");
     assert!(std::fs::read_to_string(public.join("remote-desktop/0x204/index.html")).unwrap().contains("Through the link: "));
